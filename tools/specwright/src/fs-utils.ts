@@ -1,0 +1,90 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, statSync } from 'node:fs';
+import { dirname, basename, join, relative, sep } from 'node:path';
+
+export function sha256(content: string | Buffer): string {
+  return 'sha256:' + createHash('sha256').update(content).digest('hex');
+}
+
+export function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}
+
+/** Workspace-relative posix path of an absolute path. */
+export function workspaceRelative(workspaceRoot: string, absolute: string): string {
+  return toPosix(relative(workspaceRoot, absolute));
+}
+
+export function readTextIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+export function fileHashIfExists(path: string): string | undefined {
+  try {
+    return sha256(readFileSync(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Writes a file so that a crash at any moment leaves either the old or the new content: the bytes go to a
+ * temporary file in the same directory (same file system, so the rename is atomic), are flushed, then renamed
+ * over the target. The target's permissions are kept when it already exists.
+ */
+export function writeFileAtomic(path: string, content: string): void {
+  const temp = join(dirname(path), `.specwright-tmp-${basename(path)}-${randomBytes(6).toString('hex')}`);
+  let mode: number | undefined;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch {
+    mode = undefined;
+  }
+  const fd = openSync(temp, 'w', mode ?? 0o644);
+  try {
+    try {
+      const buffer = Buffer.from(content, 'utf8');
+      let offset = 0;
+      while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // The temp file may not exist; the original error is the one that matters.
+    }
+    throw error;
+  }
+}
+
+/** JSON with object keys sorted at every level: the same value always serializes to the same bytes. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+export function stableStringify(value: unknown, indent = 2): string {
+  return JSON.stringify(sortKeys(value), null, indent);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const entry = (value as Record<string, unknown>)[key];
+      if (entry !== undefined) sorted[key] = sortKeys(entry);
+    }
+    return sorted;
+  }
+  return value;
+}

@@ -1,0 +1,114 @@
+import { stageAnswer } from './answer';
+import { describeError } from './errors';
+import type { GateInput, GateSession } from './gates/gate';
+import { buildMessages, repairMessages, type ChatMessage, type PromptContext } from './prompt';
+import type { Provider } from './providers';
+import type { AttemptRecord, FingerprintedSpec, GateVerdict, ResolvedSpec, TokenUsage } from './types';
+
+export interface GenerateRequest {
+  spec: FingerprintedSpec;
+  provider: Provider;
+  model: { name: string; temperature: number };
+  maxAttempts: number;
+  timeoutMs: number;
+  prompt: PromptContext;
+  /** Runs the code gates on a candidate; `undefined` runs only the answer and confinement checks. */
+  gates?: GateRunner;
+  /** Every loaded spec, for gates that look at dependencies. */
+  specsById: ReadonlyMap<string, ResolvedSpec>;
+  signal?: AbortSignal;
+}
+
+export type GateRunner = (input: Omit<GateInput, 'workspaceRoot'>) => Promise<GateVerdict[]>;
+
+export interface GenerateResult {
+  ok: boolean;
+  /** The accepted files (headers included), keyed workspace-relative; only when ok. */
+  files?: Map<string, string>;
+  attempts: number;
+  usage: TokenUsage;
+  history: AttemptRecord[];
+  model: string;
+  notes?: string;
+  /** Why it failed: the last attempt's failed gate and first findings, or the provider's error. */
+  error?: string;
+  /** The gate that failed last, for the summary. */
+  failedGate?: string;
+}
+
+/**
+ * Asks for a candidate, runs it through every gate, and on failure sends the findings back in the same
+ * conversation (so the cached prefix stays valid) until it passes or the attempts run out. Nothing here touches
+ * the working tree: the accepted files are returned to the sink.
+ */
+export async function generateSpec(request: GenerateRequest): Promise<GenerateResult> {
+  const { spec } = request;
+  let messages: ChatMessage[] = buildMessages(spec, request.prompt);
+  const usage: TokenUsage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
+  const history: AttemptRecord[] = [];
+  let model = request.model.name;
+  let lastFailure: { gate: string; feedback: string } | undefined;
+
+  for (let attempt = 1; attempt <= request.maxAttempts; attempt++) {
+    let answerText: string;
+    try {
+      const answer = await request.provider.complete({
+        specId: spec.spec.id,
+        model: request.model.name,
+        temperature: request.model.temperature,
+        messages,
+        timeoutMs: request.timeoutMs,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      answerText = answer.text;
+      model = answer.model;
+      usage.promptTokens += answer.usage.promptTokens;
+      usage.completionTokens += answer.usage.completionTokens;
+      usage.cachedTokens += answer.usage.cachedTokens;
+    } catch (error) {
+      // Provider failures (auth, unreachable, missing recording) are not the model's fault: no repair turn.
+      history.push({ attempt, gates: {}, failure: describeError(error).split('\n')[0] });
+      return { ok: false, attempts: attempt, usage, history, model, error: describeError(error), failedGate: 'provider' };
+    }
+
+    const staged = stageAnswer(spec, answerText);
+    const verdicts = [...staged.verdicts];
+    if (staged.files && request.gates) verdicts.push(...(await request.gates({ spec, files: staged.files, specsById: request.specsById, ...(request.signal ? { signal: request.signal } : {}) })));
+    const record: AttemptRecord = { attempt, gates: {} };
+    for (const verdict of verdicts) record.gates[verdict.gate] = verdict.skipped ? 'skip' : verdict.ok ? 'pass' : 'fail';
+    const failed = verdicts.filter((verdict) => !verdict.ok && !verdict.skipped);
+    if (failed.length === 0 && staged.files) {
+      history.push(record);
+      return { ok: true, files: staged.files, attempts: attempt, usage, history, model, ...(staged.notes ? { notes: staged.notes } : {}) };
+    }
+    const feedback = formatFindings(failed);
+    record.failure = `${failed[0]?.gate}: ${failed[0]?.findings[0]?.message ?? 'failed'}`;
+    history.push(record);
+    lastFailure = { gate: failed[0]?.gate ?? 'unknown', feedback };
+    messages = repairMessages(messages, answerText, feedback, attempt, request.maxAttempts);
+  }
+  return {
+    ok: false,
+    attempts: request.maxAttempts,
+    usage,
+    history,
+    model,
+    error: `rejected after ${request.maxAttempts} attempt(s); last failure in gate "${lastFailure?.gate}":\n${lastFailure?.feedback ?? ''}`,
+    ...(lastFailure ? { failedGate: lastFailure.gate } : {}),
+  };
+}
+
+/** Structured, deduplicated findings grouped by gate — the repair turn's text and the failure message. */
+export function formatFindings(verdicts: readonly GateVerdict[]): string {
+  const sections: string[] = [];
+  for (const verdict of verdicts) {
+    const lines = new Set<string>();
+    for (const finding of verdict.findings) {
+      const where = finding.file ? `${finding.file}${finding.line ? `:${finding.line}${finding.column ? `:${finding.column}` : ''}` : ''} ` : '';
+      lines.add(`- ${where}${finding.message}`);
+    }
+    sections.push(`[${verdict.gate}]\n${[...lines].slice(0, 20).join('\n')}${lines.size > 20 ? `\n- … and ${lines.size - 20} more` : ''}`);
+  }
+  return sections.join('\n\n');
+}
+

@@ -1,0 +1,101 @@
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { SpecwrightError } from './errors';
+import { fileHashIfExists, readTextIfExists, sha256, writeFileAtomic } from './fs-utils';
+import { readLock, writeLock, type LockEntry } from './lock';
+
+export const JOURNAL_FILE_NAME = '.specwright-journal.json';
+
+/**
+ * A write-ahead journal for one spec's write: the new files and the lock entry that describes them are saved
+ * before any output is replaced. If the process dies half way, the next run rolls the write forward, so the
+ * outputs and the lock always end up describing the same content — never a mix.
+ */
+interface Journal {
+  specId: string;
+  entry: LockEntry;
+  /** Workspace-relative path → new content. */
+  files: Record<string, string>;
+  /** Workspace-relative path → content before the write (`null`: the file did not exist), for rolling back. */
+  previous: Record<string, string | null>;
+}
+
+function journalPath(workspaceRoot: string, projectRoot: string): string {
+  return join(workspaceRoot, projectRoot, JOURNAL_FILE_NAME);
+}
+
+export function hasPendingJournal(workspaceRoot: string, projectRoot: string): boolean {
+  return readTextIfExists(journalPath(workspaceRoot, projectRoot)) !== undefined;
+}
+
+/** Writes `files`, then records `entry` in the project's lock; crash-safe through the journal. */
+export function commitSpecWrite(workspaceRoot: string, projectRoot: string, specId: string, entry: LockEntry, files: ReadonlyMap<string, string>): void {
+  const previous: Journal['previous'] = {};
+  for (const file of files.keys()) previous[file] = readTextIfExists(join(workspaceRoot, file)) ?? null;
+  const journal: Journal = { specId, entry, files: Object.fromEntries(files), previous };
+  writeFileAtomic(journalPath(workspaceRoot, projectRoot), JSON.stringify(journal));
+  try {
+    applyJournal(workspaceRoot, projectRoot, journal);
+  } catch (error) {
+    // A write error (read-only file, full disk) in this run: put back what was already replaced, so the spec's
+    // files and lock entry stay exactly as they were.
+    rollBack(workspaceRoot, projectRoot, journal);
+    throw error;
+  }
+}
+
+function rollBack(workspaceRoot: string, projectRoot: string, journal: Journal): void {
+  for (const [file, content] of Object.entries(journal.previous)) {
+    const absolute = join(workspaceRoot, file);
+    try {
+      if (content === null) unlinkSync(absolute);
+      else if (readTextIfExists(absolute) !== content) writeFileAtomic(absolute, content);
+    } catch {
+      // Best effort: the file that failed to be written is still the old one.
+    }
+  }
+  try {
+    unlinkSync(journalPath(workspaceRoot, projectRoot));
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Finishes an interrupted write, if there is one. Returns the spec id it finished. */
+export function recoverJournal(workspaceRoot: string, projectRoot: string): string | undefined {
+  const text = readTextIfExists(journalPath(workspaceRoot, projectRoot));
+  if (text === undefined) return undefined;
+  let journal: Journal;
+  try {
+    journal = JSON.parse(text) as Journal;
+  } catch {
+    // The journal is itself written atomically; an unreadable one was never committed, so nothing was replaced.
+    unlinkSync(journalPath(workspaceRoot, projectRoot));
+    return undefined;
+  }
+  applyJournal(workspaceRoot, projectRoot, journal);
+  return journal.specId;
+}
+
+function applyJournal(workspaceRoot: string, projectRoot: string, journal: Journal): void {
+  for (const [file, content] of Object.entries(journal.files)) {
+    const absolute = join(workspaceRoot, file);
+    if (fileHashIfExists(absolute) === sha256(content)) continue;
+    try {
+      mkdirSync(dirname(absolute), { recursive: true });
+      writeFileAtomic(absolute, content);
+    } catch (error) {
+      throw new SpecwrightError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+        file,
+        expected: 'a writable file and enough disk space',
+        fix: `make ${file} writable / free disk space, then run \`nx generate-from-spec\` again (the interrupted write is kept in ${projectRoot}/${JOURNAL_FILE_NAME} and finished then)`,
+        code: 'WRITE_FAILED',
+        cause: error,
+      });
+    }
+  }
+  const lock = readLock(workspaceRoot, projectRoot);
+  lock.specs[journal.specId] = journal.entry;
+  writeLock(workspaceRoot, projectRoot, lock);
+  unlinkSync(journalPath(workspaceRoot, projectRoot));
+}

@@ -1,0 +1,65 @@
+import { openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { SpecwrightError } from './errors';
+
+export const RUN_LOCK_FILE_NAME = '.specwright-run.lock';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One writing run per project at a time: two runs interleaving their lock updates would lose entries. The lock
+ * file holds the owner's pid; a lock left by a process that no longer exists (kill -9) is taken over.
+ */
+export async function withProjectRunLock<T>(workspaceRoot: string, projectRoot: string, waitMs: number, work: () => Promise<T>): Promise<T> {
+  const path = join(workspaceRoot, projectRoot, RUN_LOCK_FILE_NAME);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(path, 'utf8'));
+      } catch {
+        continue; // Released between our open and read: try again.
+      }
+      if (!Number.isInteger(owner) || owner <= 0 || !alive(owner)) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // Someone else took it over first.
+        }
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new SpecwrightError(`another Specwright run (pid ${owner}) is writing project ${projectRoot}`, {
+          file: `${projectRoot}/${RUN_LOCK_FILE_NAME}`,
+          expected: 'one generate run per project at a time',
+          fix: `wait for pid ${owner} to finish, then run again`,
+          code: 'RUN_LOCKED',
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Nothing to release.
+    }
+  }
+}

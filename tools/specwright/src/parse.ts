@@ -1,0 +1,229 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { SpecwrightError } from './errors';
+import type { ContractRef, ParsedSpec, Spec, SpecLocation } from './types';
+
+/** Spec files larger than this are refused before parsing: a spec is prose plus contracts, not data. */
+export const MAX_SPEC_BYTES = 256 * 1024;
+/** Aliases a spec may expand; YAML anchor bombs blow up long before this. */
+const MAX_ALIAS_COUNT = 50;
+const SPEC_SCHEMA_PATH = posix.join('specs', 'spec.schema.json');
+export const SPEC_FORMAT_HELP = 'the spec format is described in specs/spec.schema.json and the README ("Spec format")';
+
+let cachedValidator: ValidateFunction | undefined;
+
+/** The spec schema ships with the plugin; a copy lives under the workspace's specs/ for editors. */
+function specValidator(): ValidateFunction {
+  if (!cachedValidator) {
+    const schema = JSON.parse(readFileSync(require.resolve('../spec.schema.json'), 'utf8'));
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    cachedValidator = ajv.compile(schema);
+  }
+  return cachedValidator;
+}
+
+/**
+ * Parses and validates one spec. Pure: the caller reads the file. Throws a `SpecwrightError` that names the spec
+ * file, the line:column of the offending node, the field and what was expected.
+ */
+export function parseSpec(source: string, location: SpecLocation): ParsedSpec {
+  const { file } = location;
+  const fail = (message: string, position: { line?: number; column?: number } = {}, expected?: string): never => {
+    throw new SpecwrightError(message, {
+      file,
+      line: position.line,
+      column: position.column,
+      expected,
+      fix: `edit ${file}; ${SPEC_FORMAT_HELP}`,
+      code: 'SPEC_INVALID',
+    });
+  };
+
+  if (Buffer.byteLength(source, 'utf8') > MAX_SPEC_BYTES) {
+    fail(`spec is ${Buffer.byteLength(source, 'utf8')} bytes, more than the ${MAX_SPEC_BYTES} a spec may have`, {}, 'a spec under 256 KiB; move data into examples files or tests');
+  }
+  if (source.trim() === '') fail('spec file is empty', { line: 1, column: 1 }, 'a YAML mapping with at least id, description, outputs and exports');
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const firstError = doc.errors[0];
+  if (firstError) {
+    const [start] = firstError.pos;
+    const pos = lineCounter.linePos(start);
+    fail(`YAML syntax error: ${firstError.message.split('\n')[0]}`, { line: pos.line, column: pos.col }, 'valid YAML (spaces for indentation, no duplicate keys)');
+  }
+  if (!isMap(doc.contents)) {
+    const pos = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]) : { line: 1, col: 1 };
+    fail('spec must be a YAML mapping', { line: pos.line, column: pos.col }, 'a mapping with keys id, description, outputs, exports, …');
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    fail(`spec cannot be expanded: ${(error as Error).message}`, { line: 1, column: 1 }, `at most ${MAX_ALIAS_COUNT} alias expansions`);
+  }
+
+  const validate = specValidator();
+  if (!validate(data)) {
+    const error = pickMostSpecificError(validate.errors ?? []);
+    const { path, message, expected } = describeSchemaError(error);
+    const pos = positionOf(doc, lineCounter, error);
+    fail(`${path ? `${path}: ` : ''}${message}`, pos, expected);
+  }
+
+  const spec = withDefaults(data as Spec);
+  return { ...location, spec, source, ...resolvePaths(spec, location, (message, key, expected) => fail(message, positionOfPath(doc, lineCounter, key), expected)) };
+}
+
+function withDefaults(raw: Spec): Spec {
+  const constraints: Partial<Spec['constraints']> = raw.constraints ?? {};
+  return {
+    id: raw.id,
+    description: raw.description,
+    outputs: raw.outputs,
+    ...(raw.types === undefined ? {} : { types: raw.types }),
+    exports: raw.exports.map((entry) => ({ ...entry, params: entry.params, throws: entry.throws ?? [] })),
+    constraints: {
+      rules: constraints.rules ?? [],
+      allowedImports: constraints.allowedImports ?? [],
+      capabilities: constraints.capabilities ?? [],
+      pure: constraints.pure ?? false,
+      security: constraints.security ?? false,
+    },
+    examples: raw.examples ?? [],
+    tests: raw.tests ?? [],
+    dependsOn: raw.dependsOn ?? [],
+    model: raw.model ?? {},
+  };
+}
+
+type PathFailure = (message: string, path: (string | number)[], expected: string) => never;
+
+/** Checks what the schema cannot: paths stay inside the project, examples name real exports, `type:` has a `types` file. */
+function resolvePaths(spec: Spec, location: SpecLocation, fail: PathFailure): Pick<ParsedSpec, 'outputFiles' | 'testFiles' | 'typesFile'> {
+  const specDir = posix.dirname(location.file);
+  const inProject = (relativePath: string, key: (string | number)[], what: string): string => {
+    if (relativePath.startsWith('/') || /^[A-Za-z]:/.test(relativePath)) {
+      fail(`${what} "${relativePath}" is an absolute path`, key, `a path relative to the spec, inside project ${location.project} (${location.projectRoot})`);
+    }
+    const resolved = posix.normalize(posix.join(specDir, relativePath));
+    const root = location.projectRoot === '.' ? '' : `${location.projectRoot}/`;
+    if (resolved.startsWith('../') || resolved === '..' || !resolved.startsWith(root) || resolved.split('/').includes('node_modules')) {
+      fail(`${what} "${relativePath}" resolves to ${resolved}, outside project ${location.project}`, key, `a path inside ${location.projectRoot}/`);
+    }
+    return resolved;
+  };
+
+  const outputFiles = spec.outputs.map((output, index) => {
+    const resolved = inProject(output, ['outputs', index], 'output');
+    if (resolved === location.file) fail(`output "${output}" is the spec file itself`, ['outputs', index], 'a source file the spec generates');
+    return resolved;
+  });
+  const testFiles = spec.tests.map((test, index) => {
+    const resolved = inProject(test, ['tests', index], 'test');
+    if (outputFiles.includes(resolved)) fail(`test "${test}" is also an output; tests are written by people`, ['tests', index], 'a hand-written test file');
+    return resolved;
+  });
+  const typesFile = spec.types === undefined ? undefined : inProject(spec.types, ['types'], 'types file');
+  if (typesFile && outputFiles.includes(typesFile)) fail(`types file "${spec.types}" is also an output`, ['types'], 'a hand-written types file');
+
+  const contractUsesType = (ref: ContractRef) => ref.type !== undefined;
+  spec.exports.forEach((entry, exportIndex) => {
+    entry.params.forEach((param, paramIndex) => {
+      if (contractUsesType(param) && !typesFile) {
+        fail(`param "${param.name}" refers to type ${param.type} but the spec has no \`types\` file`, ['exports', exportIndex, 'params', paramIndex, 'type'], 'a top-level `types: ./file.ts` naming the file that exports the type');
+      }
+    });
+    if (contractUsesType(entry.returns) && !typesFile) {
+      fail(`returns of "${entry.name}" refers to type ${entry.returns.type} but the spec has no \`types\` file`, ['exports', exportIndex, 'returns', 'type'], 'a top-level `types: ./file.ts`');
+    }
+  });
+  const exportsByName = new Map(spec.exports.map((entry) => [entry.name, entry]));
+  if (exportsByName.size !== spec.exports.length) {
+    const seen = new Set<string>();
+    spec.exports.forEach((entry, index) => {
+      if (seen.has(entry.name)) fail(`export "${entry.name}" is declared twice`, ['exports', index, 'name'], 'unique export names');
+      seen.add(entry.name);
+    });
+  }
+  spec.examples.forEach((example, index) => {
+    const target = exportsByName.get(example.export);
+    if (!target) {
+      fail(`example ${index + 1} calls "${example.export}", which the spec does not export`, ['examples', index, 'export'], `one of: ${[...exportsByName.keys()].join(', ')}`);
+    } else if (example.args.length !== target.params.length) {
+      fail(`example ${index + 1} passes ${example.args.length} argument(s) to ${target.name}, which takes ${target.params.length}`, ['examples', index, 'args'], `${target.params.length} argument(s): ${target.params.map((p) => p.name).join(', ')}`);
+    }
+  });
+  if (spec.dependsOn.includes(spec.id)) fail(`spec "${spec.id}" depends on itself`, ['dependsOn'], 'ids of other specs');
+  return { outputFiles, testFiles, ...(typesFile ? { typesFile } : {}) };
+}
+
+/** ajv reports one error per failed branch; the deepest one is the one a person can act on. */
+function pickMostSpecificError(errors: ErrorObject[]): ErrorObject {
+  const concrete = errors.filter((error) => !['oneOf', 'anyOf', 'if'].includes(error.keyword));
+  const pool = concrete.length > 0 ? concrete : errors;
+  return pool.reduce((best, error) => (error.instancePath.length > best.instancePath.length ? error : best), pool[0] as ErrorObject);
+}
+
+function describeSchemaError(error: ErrorObject): { path: string; message: string; expected: string } {
+  const segments = pathSegments(error.instancePath);
+  const path = segments.reduce<string>((acc, segment) => (typeof segment === 'number' ? `${acc}[${segment}]` : acc ? `${acc}.${segment}` : segment), '');
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return { path, message: `unknown field "${String(params.additionalProperty)}"`, expected: `only the fields the spec format defines (${SPEC_FORMAT_HELP})` };
+    case 'required':
+      return { path, message: `missing required field "${String(params.missingProperty)}"`, expected: `a "${String(params.missingProperty)}" field` };
+    case 'type':
+      return { path, message: `must be ${String(params.type)}`, expected: `a value of type ${String(params.type)}` };
+    case 'enum':
+      return { path, message: 'is not one of the allowed values', expected: `one of ${JSON.stringify(params.allowedValues)}` };
+    case 'pattern':
+      return { path, message: `does not match the pattern ${String(params.pattern)}`, expected: `a string matching ${String(params.pattern)}` };
+    default:
+      return { path, message: error.message ?? 'is invalid', expected: `${error.keyword} ${JSON.stringify(params)}` };
+  }
+}
+
+function pathSegments(instancePath: string): (string | number)[] {
+  if (!instancePath) return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+}
+
+function positionOf(doc: Document, lineCounter: LineCounter, error: ErrorObject): { line: number; column: number } {
+  const path = pathSegments(error.instancePath);
+  if (error.keyword === 'additionalProperties') {
+    const parent = doc.getIn(path, true) as Node | undefined;
+    const key = String((error.params as { additionalProperty: string }).additionalProperty);
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
+      const keyNode = pair && isPair(pair) ? (pair.key as Node | null) : null;
+      if (keyNode?.range) {
+        const pos = lineCounter.linePos(keyNode.range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+  }
+  return positionOfPath(doc, lineCounter, path);
+}
+
+/** The position of the deepest node along `path` that exists (a missing field points at its parent). */
+function positionOfPath(doc: Document, lineCounter: LineCounter, path: (string | number)[]): { line: number; column: number } {
+  for (let length = path.length; length >= 0; length--) {
+    const node = (length === 0 ? doc.contents : doc.getIn(path.slice(0, length), true)) as Node | null | undefined;
+    if (node && (isMap(node) || isSeq(node) || isScalar(node)) && node.range) {
+      const pos = lineCounter.linePos(node.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return { line: 1, column: 1 };
+}
+
+export { SPEC_SCHEMA_PATH };

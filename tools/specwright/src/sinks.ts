@@ -1,0 +1,229 @@
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import { SpecwrightError, describeError } from './errors';
+import { effectiveModel } from './fingerprint';
+import { readTextIfExists, sha256 } from './fs-utils';
+import { generateSpec, type GateRunner } from './generate';
+import { commitSpecWrite } from './journal';
+import type { LockEntry, LockFile } from './lock';
+import type { NormalizedOptions } from './options';
+import { projectRelative } from './plan';
+import { buildMessages, type PromptContext } from './prompt';
+import type { Provider } from './providers';
+import type { FingerprintedSpec, PlannedSpec, TokenUsage } from './types';
+
+/** What happened to one spec in a run: one row of the summary table. */
+export interface SpecOutcome {
+  id: string;
+  file: string;
+  state: PlannedSpec['state'];
+  result: 'fresh' | 'regenerated' | 'unchanged' | 'would-generate' | 'failed' | 'drifted' | 'out-of-date' | 'skipped';
+  attempts: number;
+  usage: TokenUsage;
+  seconds: number;
+  /** For failures and problems: what is wrong and how to fix it. */
+  message?: string;
+}
+
+export interface SinkContext {
+  workspaceRoot: string;
+  options: NormalizedOptions;
+  force: boolean;
+  /** Current locks by project root (read once at the start of the run). */
+  locks: ReadonlyMap<string, LockFile>;
+  log: (line: string) => void;
+}
+
+/**
+ * Where the pipeline's planned specs go. The stages before it — discover, parse, fingerprint, plan — are the
+ * same for every mode; only the sink differs: the write sink generates, gates, writes and records; the check sink
+ * reports what is not fresh; the dry-run sink prints the prompt and the files that would be written.
+ */
+export interface ArtifactSink {
+  readonly mode: 'write' | 'check' | 'dry-run';
+  accept(planned: PlannedSpec, context: SinkContext): Promise<SpecOutcome>;
+}
+
+const NO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
+
+function outcome(planned: PlannedSpec, result: SpecOutcome['result'], extra: Partial<SpecOutcome> = {}): SpecOutcome {
+  return { id: planned.spec.spec.id, file: planned.spec.file, state: planned.state, result, attempts: 0, usage: NO_USAGE, seconds: 0, ...extra };
+}
+
+export function fixCommand(spec: FingerprintedSpec): string {
+  return `nx generate-from-spec ${spec.project} --spec ${spec.spec.id}`;
+}
+
+/** The message for an output edited by hand: never overwritten silently, and the two ways out. */
+export function driftMessage(planned: PlannedSpec): string {
+  return `${planned.reason}; move the change into ${planned.spec.file} and run \`${fixCommand(planned.spec)} --force\` (keeps a backup), or restore the generated file with \`git checkout -- ${planned.outputs.filter((o) => o.drifted).map((o) => o.file).join(' ')}\``;
+}
+
+export class CheckSink implements ArtifactSink {
+  readonly mode = 'check' as const;
+
+  async accept(planned: PlannedSpec): Promise<SpecOutcome> {
+    switch (planned.state) {
+      case 'fresh':
+        return outcome(planned, 'fresh');
+      case 'drifted':
+        return outcome(planned, 'drifted', { message: driftMessage(planned) });
+      default:
+        return outcome(planned, 'out-of-date', { message: `${planned.state}: ${planned.reason}; run \`${fixCommand(planned.spec)}\`` });
+    }
+  }
+}
+
+/** Reads what a spec's prompt needs besides the spec: its types file and its dependencies' current outputs. */
+export function promptContext(workspaceRoot: string, spec: FingerprintedSpec, specsById: ReadonlyMap<string, FingerprintedSpec>): PromptContext {
+  const dependencySources = new Map<string, string>();
+  for (const id of spec.spec.dependsOn) {
+    for (const file of specsById.get(id)?.outputFiles ?? []) {
+      const source = readTextIfExists(join(workspaceRoot, file));
+      if (source !== undefined) dependencySources.set(file, source);
+    }
+  }
+  const typesSource = spec.typesFile ? readTextIfExists(join(workspaceRoot, spec.typesFile)) : undefined;
+  return { dependencySources, ...(typesSource === undefined ? {} : { typesSource }) };
+}
+
+export class DryRunSink implements ArtifactSink {
+  readonly mode = 'dry-run' as const;
+
+  constructor(private readonly specsById: ReadonlyMap<string, FingerprintedSpec>) {}
+
+  async accept(planned: PlannedSpec, context: SinkContext): Promise<SpecOutcome> {
+    if (!planned.generate) {
+      return planned.state === 'drifted' ? outcome(planned, 'drifted', { message: driftMessage(planned) }) : outcome(planned, 'fresh');
+    }
+    const messages = buildMessages(planned.spec, promptContext(context.workspaceRoot, planned.spec, this.specsById));
+    const model = effectiveModel(planned.spec, context.options);
+    context.log(`\n── ${planned.spec.spec.id} (${planned.state}) → would write ${planned.spec.outputFiles.join(', ')} with ${model.name}`);
+    for (const message of messages) context.log(`[${message.role}]\n${message.content}\n`);
+    return outcome(planned, 'would-generate');
+  }
+}
+
+export interface WriteSinkOptions {
+  provider: Provider;
+  specsById: ReadonlyMap<string, FingerprintedSpec>;
+  gates?: GateRunner;
+  runId: string;
+  now: () => Date;
+}
+
+export class WriteSink implements ArtifactSink {
+  readonly mode = 'write' as const;
+
+  constructor(private readonly sinkOptions: WriteSinkOptions) {}
+
+  async accept(planned: PlannedSpec, context: SinkContext): Promise<SpecOutcome> {
+    const { spec } = planned;
+    if (!planned.generate) {
+      return planned.state === 'drifted' ? outcome(planned, 'drifted', { message: driftMessage(planned) }) : outcome(planned, 'fresh');
+    }
+    const started = Date.now();
+    const model = effectiveModel(spec, context.options);
+    const result = await generateSpec({
+      spec,
+      provider: this.sinkOptions.provider,
+      model,
+      maxAttempts: spec.spec.model.maxAttempts ?? context.options.maxAttempts,
+      timeoutMs: spec.spec.model.timeoutMs ?? context.options.timeoutMs,
+      prompt: promptContext(context.workspaceRoot, spec, this.sinkOptions.specsById),
+      specsById: this.sinkOptions.specsById,
+      ...(this.sinkOptions.gates ? { gates: this.sinkOptions.gates } : {}),
+    });
+    const seconds = (Date.now() - started) / 1000;
+    const stats = { attempts: result.attempts, usage: result.usage, seconds };
+    if (!result.ok || !result.files) {
+      return outcome(planned, 'failed', { ...stats, message: `${result.error ?? 'generation failed'}\n  the current files and lock entry are unchanged; fix the spec (or the model settings) and run \`${fixCommand(spec)}\`` });
+    }
+
+    const previous = context.locks.get(spec.projectRoot)?.specs[spec.spec.id];
+    const unchanged =
+      previous?.fingerprint === spec.fingerprint &&
+      [...result.files].every(([file, content]) => readTextIfExists(join(context.workspaceRoot, file)) === content);
+    if (unchanged) {
+      // Same spec, same content: the lock's record of how this content came to be is still true; keep it.
+      return outcome(planned, 'unchanged', stats);
+    }
+
+    try {
+      assertWritable(context.workspaceRoot, spec, result.files);
+      if (planned.state === 'drifted') backUpDrifted(context.workspaceRoot, planned, this.sinkOptions.now(), context.log);
+      const entry = this.lockEntry(spec, result.files, previous, {
+        model: result.model,
+        attempts: result.attempts,
+        usage: result.usage,
+        history: result.history,
+      });
+      commitSpecWrite(context.workspaceRoot, spec.projectRoot, spec.spec.id, entry, result.files);
+    } catch (error) {
+      return outcome(planned, 'failed', { ...stats, message: describeError(error) });
+    }
+    return outcome(planned, 'regenerated', stats);
+  }
+
+  private lockEntry(spec: FingerprintedSpec, files: ReadonlyMap<string, string>, previous: LockEntry | undefined, generation: Pick<LockEntry['generation'], 'model' | 'attempts' | 'usage' | 'history'>): LockEntry {
+    const outputs: LockEntry['outputs'] = {};
+    for (const [file, content] of files) {
+      const key = projectRelative(spec.projectRoot, file);
+      const review = previous?.outputs[key]?.review;
+      // The old review stays on record; it only counts while its hash matches the new content.
+      outputs[key] = { hash: sha256(content), ...(review ? { review } : {}) };
+    }
+    return {
+      spec: projectRelative(spec.projectRoot, spec.file),
+      fingerprint: spec.fingerprint,
+      outputs,
+      generation: {
+        provider: this.sinkOptions.provider.name,
+        ...generation,
+        runId: this.sinkOptions.runId,
+        time: this.sinkOptions.now().toISOString(),
+      },
+    };
+  }
+}
+
+/**
+ * The last line of defence before writing: every target is inside the project even after following symlinks
+ * (a symlinked folder could otherwise carry a write outside), and existing targets are writable, so a read-only
+ * file fails the spec before anything is replaced.
+ */
+function assertWritable(workspaceRoot: string, spec: FingerprintedSpec, files: ReadonlyMap<string, string>): void {
+  const projectReal = realpathSync(join(workspaceRoot, spec.projectRoot));
+  for (const file of files.keys()) {
+    const absolute = join(workspaceRoot, file);
+    mkdirSync(dirname(absolute), { recursive: true });
+    const parentReal = realpathSync(dirname(absolute));
+    if (parentReal !== projectReal && !parentReal.startsWith(projectReal + sep)) {
+      throw new SpecwrightError(`refusing to write ${file}: its folder resolves to ${parentReal}, outside project ${spec.project}`, {
+        file: spec.file,
+        expected: 'outputs inside the project, without symlinked folders leading out of it',
+        fix: `remove the symlink on the way to ${file}`,
+        code: 'WRITE_OUTSIDE_PROJECT',
+      });
+    }
+    try {
+      if (existsSync(absolute)) accessSync(absolute, constants.W_OK);
+    } catch (error) {
+      throw new SpecwrightError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? 'not writable'}`, {
+        file,
+        expected: 'a writable output file',
+        fix: `make it writable (\`chmod u+w ${file}\`), then run \`${fixCommand(spec)}\``,
+        code: 'WRITE_FAILED',
+      });
+    }
+  }
+}
+
+function backUpDrifted(workspaceRoot: string, planned: PlannedSpec, now: Date, log: (line: string) => void): void {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  for (const output of planned.outputs.filter((o) => o.drifted)) {
+    const backup = `${output.file}.specwright-backup-${stamp}`;
+    copyFileSync(join(workspaceRoot, output.file), join(workspaceRoot, backup));
+    log(`  ${output.file} was edited by hand; kept a copy at ${backup}`);
+  }
+}

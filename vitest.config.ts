@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+// The workspace's whole test suite: every project's own vitest config.
+export default defineConfig({
+  test: {
+    projects: ['apps/*/vitest.config.ts', 'libs/*/vitest.config.ts', 'tools/*/vitest.config.ts'],
+  },
+});
