@@ -109,14 +109,25 @@ export class OpenAIProvider implements Provider {
       return details('the request was cancelled', 'run again', 'MODEL_ABORTED');
     }
     if (error instanceof OpenAI.APIConnectionError) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      return details(`cannot reach ${where}: ${cause?.code ?? cause?.message ?? error.message}`, 'check OPENAI_BASE_URL and that the server is running (TLS errors: check the certificate or NODE_EXTRA_CA_CERTS)', 'MODEL_UNREACHABLE');
+      return details(`cannot reach ${where}: ${rootCause(error)}`, 'check OPENAI_BASE_URL and that the server is running (TLS errors: check the certificate or NODE_EXTRA_CA_CERTS)', 'MODEL_UNREACHABLE');
     }
     if (error instanceof OpenAI.APIError) {
       return details(`${where} answered ${error.status ?? 'an error'}: ${error.message}`, 'check the server\'s logs; run again once it is healthy', 'MODEL_ERROR');
     }
     return details(`request to ${where} failed: ${(error as Error)?.message ?? String(error)}`, 'run again; report a bug if it persists', 'MODEL_ERROR');
   }
+}
+
+/** fetch wraps the socket error (ECONNREFUSED, CERT_HAS_EXPIRED, …) a few causes deep; that code is what helps. */
+function rootCause(error: unknown): string {
+  let current = error as { cause?: unknown; code?: string; message?: string } | undefined;
+  let best = current?.message ?? String(error);
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (current.code) return `${current.code}${current.message && !current.message.includes(current.code) ? ` (${current.message})` : ''}`;
+    if (current.message) best = current.message;
+    current = current.cause as typeof current;
+  }
+  return best;
 }
 
 function mentionsResponseFormat(error: InstanceType<typeof OpenAI.BadRequestError>): boolean {
