@@ -5,6 +5,7 @@ import { createGateRunner } from './gate-runner';
 import type { ProjectRef } from './load';
 import { normalizeOptions, type SpecwrightPluginOptions } from './options';
 import { runPipeline, type RunMode } from './run';
+import { verifySpecs } from './verify';
 import { findWorkspaceRoot, readPluginOptions } from './workspace';
 
 const USAGE = `Usage: specwright <command> [options]
@@ -13,6 +14,7 @@ Commands:
   generate            regenerate stale specs (the same pipeline as \`nx generate-from-spec\`, over the whole workspace)
   check               list stale, new, missing and drifted specs; never calls a model; exit 1 when any
   dry-run             print the prompts and the files that would be written; calls no model
+  verify              run every gate on the committed generated files; calls no model
 
 Options:
   --project <name>    only this project (repeatable)
@@ -28,6 +30,42 @@ export type Command = (args: string[], workspaceRoot: string) => Promise<number>
 
 /** Other modules add their commands here (review, hook, verify) so the entry point stays one table. */
 export const COMMANDS = new Map<string, { summary: string; run: Command }>();
+
+interface Selection {
+  options: ReturnType<typeof normalizeOptions>;
+  projects: ProjectRef[];
+  others: ProjectRef[];
+}
+
+/** The projects named with --project (all projects holding specs when none), and the rest for dependencies. */
+function selectProjects(workspaceRoot: string, wanted: string[]): Selection | undefined {
+  const options = normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions);
+  const all: ProjectRef[] = [...discoverSpecProjects(workspaceRoot).keys()].map((root) => ({ root, name: projectNameOf(workspaceRoot, root) }));
+  const unknown = wanted.filter((name) => !all.some((project) => project.name === name));
+  if (unknown.length > 0) {
+    console.error(`unknown project(s) ${unknown.join(', ')}; projects with specs: ${all.map((p) => p.name).join(', ')}`);
+    return undefined;
+  }
+  const projects = wanted.length > 0 ? all.filter((project) => wanted.includes(project.name)) : all;
+  return { options, projects, others: all.filter((project) => !projects.includes(project)) };
+}
+
+const verifyCommand: Command = async (args, workspaceRoot) => {
+  const { values } = parseArgs({ args, options: { project: { type: 'string', multiple: true }, spec: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const selection = selectProjects(workspaceRoot, values.project ?? []);
+  if (!selection) return 2;
+  const gates = await createGateRunner(workspaceRoot);
+  try {
+    const result = await verifySpecs({ workspaceRoot, projects: selection.projects, dependencyProjects: selection.others, options: selection.options, gates: gates.run, only: values.spec ?? [] });
+    return result.ok ? 0 : 1;
+  } finally {
+    await gates.dispose();
+  }
+};
 
 function pipelineCommand(mode: RunMode): Command {
   return async (args, workspaceRoot) => {
@@ -47,22 +85,16 @@ function pipelineCommand(mode: RunMode): Command {
       console.log(USAGE);
       return 0;
     }
-    const options = normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions);
-    const all: ProjectRef[] = [...discoverSpecProjects(workspaceRoot).keys()].map((root) => ({ root, name: projectNameOf(workspaceRoot, root) }));
-    const wanted = values.project ?? [];
-    const unknown = wanted.filter((name) => !all.some((project) => project.name === name));
-    if (unknown.length > 0) {
-      console.error(`unknown project(s) ${unknown.join(', ')}; projects with specs: ${all.map((p) => p.name).join(', ')}`);
-      return 2;
-    }
-    const projects = wanted.length > 0 ? all.filter((project) => wanted.includes(project.name)) : all;
+    const selection = selectProjects(workspaceRoot, values.project ?? []);
+    if (!selection) return 2;
+    const { options, projects, others } = selection;
     const gates = mode === 'write' && !values['no-gates'] ? await createGateRunner(workspaceRoot) : undefined;
     try {
       const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
       const result = await runPipeline({
         workspaceRoot,
         projects,
-        dependencyProjects: all.filter((project) => !projects.includes(project)),
+        dependencyProjects: others,
         options,
         mode,
         force: !!values.force,
@@ -80,6 +112,7 @@ function pipelineCommand(mode: RunMode): Command {
 COMMANDS.set('generate', { summary: 'regenerate stale specs', run: pipelineCommand('write') });
 COMMANDS.set('check', { summary: 'list what is not fresh', run: pipelineCommand('check') });
 COMMANDS.set('dry-run', { summary: 'print prompts, write nothing', run: pipelineCommand('dry-run') });
+COMMANDS.set('verify', { summary: 'run the gates on committed outputs', run: verifyCommand });
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

@@ -80,7 +80,7 @@ export class ContractResolver {
         path: absolute,
         ...(existsSync(tsconfig) ? { tsconfig } : {}),
         expose: 'export',
-        topRef: false,
+        topRef: true,
         jsDoc: 'extended',
         skipTypeCheck: true,
         additionalProperties: false,
