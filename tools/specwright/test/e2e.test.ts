@@ -42,7 +42,7 @@ describe.sequential('the template, end to end through nx', () => {
 
   it('infers generate-from-spec for every project holding specs', async () => {
     const result = await nx(ws.root, ['show', 'projects', '--with-target', 'generate-from-spec']);
-    expect(result.status).toBe(0);
+    expect(result.status, result.output).toBe(0);
     const projects = result.output.split('\n').map((line) => line.trim()).filter((line) => /^(money|text|rate-limit|invoice-cli)$/.test(line));
     expect(projects.length).toBeGreaterThanOrEqual(3);
     expect(projects).toEqual(expect.arrayContaining(['money', 'text', 'invoice-cli']));
@@ -58,21 +58,21 @@ describe.sequential('the template, end to end through nx', () => {
   });
 
   it('--check passes on the clean template, across projects', async () => {
-    const result = await nx(ws.root, ['run-many', '-t', 'generate-from-spec', '--check']);
+    const result = await nx(ws.root, ['run-many', '-t', 'generate-from-spec', '--check', '--output-style=static']);
     expect(result.output).toMatch(/Specwright check: \d+ fresh, 0 out of date, 0 drifted, 0 invalid/);
-    expect(result.status).toBe(0);
+    expect(result.status, result.output).toBe(0);
   });
 
   it('--check from inside a project folder picks that project', async () => {
     const result = await nx(join(ws.root, 'libs/text'), ['generate-from-spec', '--check']);
-    expect(result.status).toBe(0);
+    expect(result.status, result.output).toBe(0);
     expect(result.output).toContain('nx run text:generate-from-spec --check');
   });
 
   it('editing a spec\'s description makes --check fail naming that spec, and nx affected finds it', async () => {
     writeFileSync(join(ws.root, SPEC), read(SPEC).replace(/^description: \|\n/m, 'description: |\n  Also used for URL paths of product pages.\n'));
-    const result = await nx(ws.root, ['run-many', '-t', 'generate-from-spec', '--check']);
-    expect(result.status).not.toBe(0);
+    const result = await nx(ws.root, ['run-many', '-t', 'generate-from-spec', '--check', '--output-style=static']);
+    expect(result.status, result.output).not.toBe(0);
     expect(result.output).toMatch(/text\/slugify\s+stale\s+out-of-date/);
     expect(result.output).toContain('nx generate-from-spec text --spec text/slugify');
 
@@ -87,7 +87,7 @@ describe.sequential('the template, end to end through nx', () => {
     const env = { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'e2e-key' };
     const result = await nx(ws.root, ['generate-from-spec', PROJECT], env);
     expect(result.output).toMatch(/text\/slugify\s+regenerated/);
-    expect(result.status).toBe(0);
+    expect(result.status, result.output).toBe(0);
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]?.body.messages[1]?.content).toContain('Also used for URL paths of product pages.');
 
@@ -99,20 +99,20 @@ describe.sequential('the template, end to end through nx', () => {
     expect(lockAfter.specs['text/csv-line']).toEqual(lockBefore.specs['text/csv-line']);
 
     const again = await nx(ws.root, ['generate-from-spec', PROJECT], env);
-    expect(again.status).toBe(0);
+    expect(again.status, again.output).toBe(0);
     expect(server.requests).toHaveLength(1);
-    expect((await nx(ws.root, ['run-many', '-t', 'generate-from-spec', '--check'])).status).toBe(0);
+    expect((await nx(ws.root, ['run-many', '-t', 'generate-from-spec', '--check', '--output-style=static'])).status).toBe(0);
   });
 
   it('reports a hand-edited output as drifted and leaves it alone', async () => {
     const edited = `${read(OUTPUT)}export const handEdit = true;\n`;
     writeFileSync(join(ws.root, OUTPUT), edited);
     const check = await nx(ws.root, ['generate-from-spec', PROJECT, '--check']);
-    expect(check.status).not.toBe(0);
+    expect(check.status, check.output).not.toBe(0);
     expect(check.output).toMatch(/text\/slugify\s+fresh\s+drifted|text\/slugify\s+drifted/);
     expect(check.output).toContain('edited by hand');
     const generate = await nx(ws.root, ['generate-from-spec', PROJECT], { OPENAI_BASE_URL: server.url });
-    expect(generate.status).not.toBe(0);
+    expect(generate.status, generate.output).not.toBe(0);
     expect(read(OUTPUT)).toBe(edited);
     expect(server.requests).toHaveLength(1);
     writeFileSync(join(ws.root, OUTPUT), edited.replace('export const handEdit = true;\n', ''));
@@ -122,7 +122,7 @@ describe.sequential('the template, end to end through nx', () => {
     const broken = 'libs/text/src/broken.spec.yaml';
     writeFileSync(join(ws.root, broken), 'id: text/broken\ndescription: x\noutputs: [broken.ts]\nexports:\n  - name: f\n    params: []\n    returns: { schema: { type: integer } }\n    colour: blue\n');
     const result = await nx(ws.root, ['generate-from-spec', PROJECT, '--check']);
-    expect(result.status).not.toBe(0);
+    expect(result.status, result.output).not.toBe(0);
     expect(result.output).toContain('libs/text/src/broken.spec.yaml:8:5: exports[0]: unknown field "colour"');
     expect(git('status', '--porcelain')).not.toContain('broken.ts');
   });

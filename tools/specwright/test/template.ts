@@ -56,7 +56,7 @@ export interface NxRun {
  */
 export function nx(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<NxRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(cwd, 'node_modules/nx/bin/nx.js'), ...args], {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js'), ...args], {
       cwd,
       env: {
         PATH: process.env.PATH,
