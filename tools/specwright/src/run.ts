@@ -11,7 +11,6 @@ import { readLock, type LockFile } from './lock';
 import { withProjectRunLock } from './mutex';
 import { resolveProvider, type NormalizedOptions } from './options';
 import { planSpecs } from './plan';
-import { createProvider } from './providers';
 import type { Provider } from './providers';
 import { formatSummary } from './report';
 import { CheckSink, DryRunSink, WriteSink, type ArtifactSink, type SinkContext, type SpecOutcome } from './sinks';
@@ -90,7 +89,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     const selected = only.length > 0 ? own.filter((spec) => only.includes(spec.spec.id)) : own;
     const plan = planSpecs(selected, locks, (file) => fileHashIfExists(join(workspaceRoot, file)), { force: !!request.force, only });
     const context: SinkContext = { workspaceRoot, options, force: !!request.force, locks, log };
-    const sink = createSink(request, specsById, workspaceRoot);
+    const sink = await createSink(request, specsById, workspaceRoot);
     const outcomes = await schedule(plan, sink, context, request.concurrency ?? options.concurrency, log);
 
     for (const failure of failures) log(failure.error.format());
@@ -107,13 +106,15 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   return withLocks(0);
 }
 
-function createSink(request: RunRequest, specsById: ReadonlyMap<string, FingerprintedSpec>, workspaceRoot: string): ArtifactSink {
+async function createSink(request: RunRequest, specsById: ReadonlyMap<string, FingerprintedSpec>, workspaceRoot: string): Promise<ArtifactSink> {
   switch (request.mode) {
     case 'check':
       return new CheckSink();
     case 'dry-run':
       return new DryRunSink(specsById);
     case 'write': {
+      // Loaded only when writing: the check that runs on every commit never pays for the HTTP client.
+      const { createProvider } = await import('./providers');
       const provider = request.provider ?? createProvider(resolveProvider(request.options.provider, request.env), workspaceRoot, request.options, request.env);
       return new WriteSink({ provider, specsById, runId: randomUUID(), now: () => new Date(), ...(request.gates ? { gates: request.gates } : {}) });
     }

@@ -2,7 +2,6 @@ import type { ExecutorContext } from '@nx/devkit';
 import { describeError } from '../../errors';
 import { runPipeline, type RunMode } from '../../run';
 import { pluginOptionsOf, projectsOf, specIds, type CommonExecutorOptions } from '../context';
-import { createGateRunner } from '../../gate-runner';
 
 export interface GenerateFromSpecExecutorOptions extends CommonExecutorOptions {
   check?: boolean;
@@ -15,7 +14,8 @@ export default async function generateFromSpecExecutor(options: GenerateFromSpec
   const { project, dependencies } = projectsOf(context);
   const mode: RunMode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write';
   const pluginOptions = pluginOptionsOf(options);
-  const gates = mode === 'write' && !options.noGates ? await createGateRunner(context.root) : undefined;
+  // The gates load TypeScript and vitest; only a writing run needs them, so --check stays cheap.
+  const gates = mode === 'write' && !options.noGates ? await (await import('../../gate-runner')).createGateRunner(context.root) : undefined;
   try {
     const result = await runPipeline({
       workspaceRoot: context.root,
