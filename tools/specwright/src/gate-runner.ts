@@ -1,5 +1,5 @@
 import type { GateRunner } from './generate';
-import { createGateSession, runGates } from './gates/session';
+import { createGateSession, runGates, type GateSessionOptions } from './gates/session';
 
 export interface GateRunnerHandle {
   run: GateRunner;
@@ -10,8 +10,8 @@ export interface GateRunnerHandle {
  * One gate session for a whole run (one TypeScript language service, one ajv), adapted to what the generator
  * calls.
  */
-export async function createGateRunner(workspaceRoot: string): Promise<GateRunnerHandle> {
-  const session = await createGateSession(workspaceRoot, {});
+export async function createGateRunner(workspaceRoot: string, options: GateSessionOptions = {}): Promise<GateRunnerHandle> {
+  const session = createGateSession(workspaceRoot, options);
   return {
     run: (input) => runGates(session, { ...input, workspaceRoot }),
     dispose: () => session.dispose(),
