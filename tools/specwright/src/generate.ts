@@ -1,5 +1,6 @@
 import { stageAnswer } from './answer';
 import { describeError } from './errors';
+import { formatFeedback } from './feedback';
 import type { GateInput, GateSession } from './gates/gate';
 import { buildMessages, repairMessages, type ChatMessage, type PromptContext } from './prompt';
 import type { Provider } from './providers';
@@ -81,7 +82,7 @@ export async function generateSpec(request: GenerateRequest): Promise<GenerateRe
       history.push(record);
       return { ok: true, files: staged.files, attempts: attempt, usage, history, model, ...(staged.notes ? { notes: staged.notes } : {}) };
     }
-    const feedback = formatFindings(failed);
+    const feedback = formatFeedback(verdicts);
     record.failure = `${failed[0]?.gate}: ${failed[0]?.findings[0]?.message ?? 'failed'}`;
     history.push(record);
     lastFailure = { gate: failed[0]?.gate ?? 'unknown', feedback };
@@ -97,18 +98,3 @@ export async function generateSpec(request: GenerateRequest): Promise<GenerateRe
     ...(lastFailure ? { failedGate: lastFailure.gate } : {}),
   };
 }
-
-/** Structured, deduplicated findings grouped by gate — the repair turn's text and the failure message. */
-export function formatFindings(verdicts: readonly GateVerdict[]): string {
-  const sections: string[] = [];
-  for (const verdict of verdicts) {
-    const lines = new Set<string>();
-    for (const finding of verdict.findings) {
-      const where = finding.file ? `${finding.file}${finding.line ? `:${finding.line}${finding.column ? `:${finding.column}` : ''}` : ''} ` : '';
-      lines.add(`- ${where}${finding.message}`);
-    }
-    sections.push(`[${verdict.gate}]\n${[...lines].slice(0, 20).join('\n')}${lines.size > 20 ? `\n- … and ${lines.size - 20} more` : ''}`);
-  }
-  return sections.join('\n\n');
-}
-

@@ -2,7 +2,8 @@ import pLimit from 'p-limit';
 import { join } from 'node:path';
 import { describeError } from './errors';
 import { readTextIfExists } from './fs-utils';
-import { formatFindings, type GateRunner } from './generate';
+import { formatFeedback } from './feedback';
+import type { GateRunner } from './generate';
 import { loadSpecs, type ProjectRef, type SpecFailure } from './load';
 import type { NormalizedOptions } from './options';
 import type { GateVerdict } from './types';
@@ -63,7 +64,7 @@ export async function verifySpecs(request: VerifyRequest): Promise<VerifyResult>
           const verdicts = await request.gates({ spec, files, specsById });
           const failed = verdicts.filter((verdict) => !verdict.ok && !verdict.skipped);
           const result: SpecVerification = { id: spec.spec.id, file: spec.file, ok: failed.length === 0, verdicts };
-          if (failed.length > 0) result.message = formatFindings(failed);
+          if (failed.length > 0) result.message = formatFeedback(verdicts);
           return result;
         } catch (error) {
           return { id: spec.spec.id, file: spec.file, ok: false, verdicts: [], message: describeError(error) };

@@ -139,7 +139,7 @@ describe('generate-from-spec through the real openai SDK', () => {
     expect(server.requests).toHaveLength(3);
     const repair = server.requests[1]?.body.messages;
     expect(repair?.at(-2)?.role).toBe('assistant');
-    expect(repair?.at(-1)?.content).toMatch(/\[answer\]\n- the answer is not JSON/);
+    expect(repair?.at(-1)?.content).toMatch(/## answer \(1 problem\)\n- the answer is not JSON/);
     expect(server.requests[2]?.body.messages.at(-1)?.content).toMatch(/required shape/);
     // The conversation keeps its prefix, so provider prompt caching stays valid.
     expect(server.requests[2]?.body.messages.slice(0, 2)).toEqual(server.requests[0]?.body.messages);

@@ -1,0 +1,116 @@
+/**
+ * Options of a gate session and the expensive state its gates share (one TypeScript language service, one ajv
+ * instance, the sandbox pool).
+ */
+import type { ExportSpec, JsonSchema, ResolvedSpec } from '../types';
+import { DEFAULT_SANDBOX_SETTINGS, SandboxPool } from './sandbox';
+import { SchemaValidator } from './schema-validator';
+import { WorkspaceTypeService } from './types';
+
+export type SessionGateName = 'types' | 'safety' | 'examples' | 'properties' | 'tests';
+
+export interface GateSessionOptions {
+  /** Turn gates off, e.g. `{ tests: false }`. All on by default. */
+  gates?: Partial<Record<SessionGateName, boolean>>;
+  /** Wall-clock budget of one call of candidate code in the sandbox. Default 2000 ms. */
+  callTimeoutMs?: number;
+  /** Budget for starting the sandbox and loading the candidate. Default 10000 ms. */
+  loadTimeoutMs?: number;
+  /** Wall-clock budget of one vitest run. Default 120000 ms. */
+  testsTimeoutMs?: number;
+  /** Property runs per export. Default 100. */
+  numRuns?: number;
+  /** Seed for property runs. Default: derived from the spec id, so runs are reproducible. */
+  seed?: number;
+  /** Time limit of the property runs of one export, shrinking included. Default 30000 ms. */
+  propertyTimeLimitMs?: number;
+  /** `--max-old-space-size` of sandbox children, MB. Default 256. */
+  maxOldSpaceMb?: number;
+  /** Where staging directories go. Default os.tmpdir(); must be outside the workspace. */
+  tmpRoot?: string;
+}
+
+export interface ResolvedGateOptions {
+  gates: Record<SessionGateName, boolean>;
+  callTimeoutMs: number;
+  loadTimeoutMs: number;
+  testsTimeoutMs: number;
+  numRuns: number;
+  seed?: number;
+  propertyTimeLimitMs: number;
+  maxOldSpaceMb: number;
+  tmpRoot?: string;
+}
+
+export function resolveOptions(options: GateSessionOptions = {}): ResolvedGateOptions {
+  return {
+    gates: { types: true, safety: true, examples: true, properties: true, tests: true, ...options.gates },
+    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_SANDBOX_SETTINGS.callTimeoutMs,
+    loadTimeoutMs: options.loadTimeoutMs ?? DEFAULT_SANDBOX_SETTINGS.loadTimeoutMs,
+    testsTimeoutMs: options.testsTimeoutMs ?? 120_000,
+    numRuns: options.numRuns ?? 100,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    propertyTimeLimitMs: options.propertyTimeLimitMs ?? 30_000,
+    maxOldSpaceMb: options.maxOldSpaceMb ?? DEFAULT_SANDBOX_SETTINGS.maxOldSpaceMb,
+    ...(options.tmpRoot !== undefined ? { tmpRoot: options.tmpRoot } : {}),
+  };
+}
+
+export class GateContext {
+  readonly options: ResolvedGateOptions;
+  readonly validator = new SchemaValidator();
+  readonly sandbox: SandboxPool;
+  private typeService?: WorkspaceTypeService;
+
+  constructor(
+    readonly workspaceRoot: string,
+    options: GateSessionOptions = {},
+  ) {
+    this.options = resolveOptions(options);
+    this.sandbox = new SandboxPool(
+      {
+        callTimeoutMs: this.options.callTimeoutMs,
+        loadTimeoutMs: this.options.loadTimeoutMs,
+        maxOldSpaceMb: this.options.maxOldSpaceMb,
+        maxRestarts: DEFAULT_SANDBOX_SETTINGS.maxRestarts,
+      },
+      this.options.tmpRoot,
+    );
+  }
+
+  /** The session's language service, created on first use (building the first program takes a second or two). */
+  types(): WorkspaceTypeService {
+    this.typeService ??= new WorkspaceTypeService(this.workspaceRoot);
+    return this.typeService;
+  }
+
+  async dispose(): Promise<void> {
+    this.typeService?.dispose();
+    this.typeService = undefined;
+    await this.sandbox.dispose();
+  }
+}
+
+/** The resolved contract of a param (`<export>.params.<name>`), falling back to its inline schema, else anything. */
+export function paramContract(spec: ResolvedSpec, exported: ExportSpec, param: string): JsonSchema {
+  const resolved = spec.contracts?.[`${exported.name}.params.${param}`];
+  if (resolved !== undefined) return resolved;
+  return exported.params.find((p) => p.name === param)?.schema ?? true;
+}
+
+/** The resolved contract of an export's return value (`<export>.returns`), falling back to its inline schema. */
+export function returnsContract(spec: ResolvedSpec, exported: ExportSpec): JsonSchema {
+  const resolved = spec.contracts?.[`${exported.name}.returns`];
+  if (resolved !== undefined) return resolved;
+  return exported.returns?.schema ?? true;
+}
+
+/** Whether a thrown error is one of `names` (by `name`, or by any constructor in its prototype chain). */
+export function errorMatches(error: { name?: string; chain: string[] }, names: readonly string[]): boolean {
+  return names.some((name) => error.name === name || error.chain.includes(name));
+}
+
+export function describeThrown(error: { name?: string; message?: string; thrown?: string; at?: string }): string {
+  const what = error.thrown ? `a ${error.thrown} (${error.message ?? ''})` : `${error.name ?? 'an error'}: ${error.message ?? ''}`;
+  return `${what.trim()}${error.at ? ` (at ${error.at})` : ''}`;
+}

@@ -1,0 +1,82 @@
+/**
+ * The examples gate: runs every example of the spec against the candidate in the sandbox and compares with `expect`
+ * (deep, JSON semantics) or checks the error named in `throws`; every returned value is also validated against the
+ * export's resolved `returns` contract with ajv.
+ */
+import type { Example, Finding, GateVerdict } from '../types';
+import type { Gate, GateInput } from './gate';
+import { type GateContext, describeThrown, errorMatches, returnsContract } from './context';
+import type { CallOutcome } from './sandbox';
+import { formatSchemaErrors } from './schema-validator';
+import { errorMessage, jsonEqual, show } from './util';
+
+function callText(example: Example): string {
+  return `${example.export}(${example.args.map((a) => show(a, 120)).join(', ')})`;
+}
+
+export function createExamplesGate(context: GateContext): Gate {
+  return {
+    name: 'examples',
+    blocking: false,
+    async check(input: GateInput): Promise<GateVerdict> {
+      const examples = input.spec.spec.examples ?? [];
+      if (examples.length === 0) return { gate: 'examples', ok: true, findings: [] };
+      const findings: Finding[] = [];
+      await context.sandbox.use(input, async (worker) => {
+        for (const [index, example] of examples.entries()) {
+          const label = `example #${index + 1} ${callText(example)}`;
+          const exported = input.spec.spec.exports.find((e) => e.name === example.export);
+          if (!exported) {
+            findings.push({ message: `${label}: the spec has no export '${example.export}' (fix the spec's example)` });
+            continue;
+          }
+          if (input.signal?.aborted) break;
+          const outcome = await worker.call(example.export, example.args);
+          if (outcome.kind === 'timeout') context.sandbox.markHung(input, `${callText(example)} (examples)`);
+          findings.push(...judge(context, input, example, label, outcome));
+        }
+      });
+      return { gate: 'examples', ok: findings.length === 0, findings };
+    },
+  };
+}
+
+function judge(context: GateContext, input: GateInput, example: Example, label: string, outcome: CallOutcome): Finding[] {
+  switch (outcome.kind) {
+    case 'timeout':
+      return [{ message: `${label}: timed out after ${outcome.ms} ms on input ${show(example.args)} (infinite loop?); the sandbox was killed` }];
+    case 'crashed':
+    case 'missing':
+      return [{ message: `${label}: ${outcome.message}` }];
+    case 'threw': {
+      if (example.throws !== undefined) {
+        if (errorMatches(outcome.error, [example.throws])) return [];
+        return [{ message: `${label}: expected to throw ${example.throws}, threw ${describeThrown(outcome.error)}` }];
+      }
+      return [{ message: `${label}: expected ${show(example.expect)}, threw ${describeThrown(outcome.error)}` }];
+    }
+    case 'returned': {
+      const findings: Finding[] = [];
+      const actual = outcome.unserializable !== undefined ? `<${outcome.unserializable}>` : show(outcome.value);
+      if (outcome.unserializable !== undefined) {
+        findings.push({ message: `${label}: returned a value that is not JSON data: ${outcome.unserializable}` });
+        return findings;
+      }
+      if (example.throws !== undefined) {
+        findings.push({ message: `${label}: expected to throw ${example.throws}, returned ${actual}` });
+      } else if (!jsonEqual(outcome.value, example.expect)) {
+        findings.push({ message: `${label}: expected ${show(example.expect)}, got ${actual}` });
+      }
+      const exported = input.spec.spec.exports.find((e) => e.name === example.export)!;
+      try {
+        const result = context.validator.validate(returnsContract(input.spec, exported), outcome.value);
+        if (!result.ok) {
+          findings.push({ message: `${label}: returned ${actual}, which violates the ${exported.name}.returns contract: ${formatSchemaErrors(result.errors)}` });
+        }
+      } catch (error) {
+        findings.push({ message: `${label}: the ${exported.name}.returns contract does not compile (${errorMessage(error)}); fix the spec` });
+      }
+      return findings;
+    }
+  }
+}

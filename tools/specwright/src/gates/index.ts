@@ -1,0 +1,11 @@
+export type { Gate, GateInput, GateSession } from './gate';
+export { createGateSession, formatFeedback, runGates, type FeedbackOptions, type SpecwrightGateSession } from './session';
+export { GateContext, type GateSessionOptions, type SessionGateName } from './context';
+export { checkSafety, createSafetyGate, type SafetyFinding, type SafetyRule } from './safety';
+export { WorkspaceTypeService, createTypesGate, checkExports } from './types';
+export { SandboxPool, SandboxWorker, stageCode, type CallOutcome, type StagedCode } from './sandbox';
+export { createExamplesGate } from './examples';
+export { createPropertiesGate, checkExportProperties, type PropertyReport } from './properties';
+export { createTestsGate, findTestFiles, stageProject, runVitest } from './tests';
+export { SchemaValidator, formatSchemaErrors, type SchemaError } from './schema-validator';
+export { schemaToArbitrary, UnsupportedSchemaError } from './schema-arbitrary';

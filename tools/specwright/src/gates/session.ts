@@ -1,0 +1,87 @@
+/**
+ * A gate session: the gates in order (types, safety — both blocking — then examples, properties, tests) and the
+ * state they share for a whole run. `runGates` runs them for one candidate; `formatFeedback` turns the verdicts into
+ * the repair turn's feedback for the model.
+ */
+import type { GateName, GateVerdict } from '../types';
+import type { Gate, GateInput, GateSession } from './gate';
+import { GateContext, type GateSessionOptions, type SessionGateName } from './context';
+import { createExamplesGate } from './examples';
+import { createPropertiesGate } from './properties';
+import { createSafetyGate } from './safety';
+import { createTestsGate } from './tests';
+import { createTypesGate } from './types';
+import { errorMessage } from './util';
+
+export type { GateSessionOptions } from './context';
+
+export interface SpecwrightGateSession extends GateSession {
+  readonly workspaceRoot: string;
+  /** Shared state, for gates added by callers and for tests. */
+  readonly context: GateContext;
+}
+
+const ORDER: SessionGateName[] = ['types', 'safety', 'examples', 'properties', 'tests'];
+
+export function createGateSession(workspaceRoot: string, options: GateSessionOptions = {}): SpecwrightGateSession {
+  const context = new GateContext(workspaceRoot, options);
+  const factories: Record<SessionGateName, () => Gate> = {
+    types: () => createTypesGate(() => context.types()),
+    safety: () => createSafetyGate(),
+    examples: () => createExamplesGate(context),
+    properties: () => createPropertiesGate(context),
+    tests: () => createTestsGate(context),
+  };
+  const gates = ORDER.filter((name) => context.options.gates[name]).map((name) => factories[name]());
+  let disposed = false;
+  return {
+    workspaceRoot,
+    context,
+    gates,
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await context.dispose();
+    },
+  };
+}
+
+/**
+ * Runs the session's gates in order on one candidate. After a failed blocking gate the rest are marked skipped
+ * (`ok: false, skipped: true`); a gate that throws fails with the error as its finding. Each verdict records `ms`.
+ */
+export async function runGates(session: GateSession, input: GateInput): Promise<GateVerdict[]> {
+  const verdicts: GateVerdict[] = [];
+  const context = (session as Partial<SpecwrightGateSession>).context;
+  context?.sandbox.beginScope(input);
+  let blockedBy: GateName | undefined;
+  try {
+    for (const gate of session.gates) {
+      if (blockedBy || input.signal?.aborted) {
+        verdicts.push({
+          gate: gate.name,
+          ok: false,
+          skipped: true,
+          findings: [{ message: blockedBy ? `skipped: the blocking gate '${blockedBy}' failed` : 'skipped: the run was cancelled' }],
+          ms: 0,
+        });
+        continue;
+      }
+      const started = performance.now();
+      let verdict: GateVerdict;
+      try {
+        verdict = await gate.check(input);
+      } catch (error) {
+        verdict = { gate: gate.name, ok: false, findings: [{ message: `the ${gate.name} gate crashed: ${errorMessage(error)}` }] };
+      }
+      verdict.ms = Math.round(performance.now() - started);
+      verdicts.push(verdict);
+      if (!verdict.ok && gate.blocking) blockedBy = gate.name;
+    }
+  } finally {
+    await context?.sandbox.endScope(input);
+  }
+  return verdicts;
+}
+
+export { formatFeedback, type FeedbackOptions } from '../feedback';

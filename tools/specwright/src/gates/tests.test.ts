@@ -1,0 +1,105 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFixtureWorkspace, type FixtureWorkspace } from './__fixtures__/workspace';
+import { GateContext } from './context';
+import type { Gate } from './gate';
+import { createTestsGate, findTestFiles, stageProject } from './tests';
+
+let ws: FixtureWorkspace;
+let context: GateContext;
+let gate: Gate;
+
+beforeAll(() => {
+  ws = createFixtureWorkspace();
+  context = new GateContext(ws.root, { testsTimeoutMs: 30_000 });
+  gate = createTestsGate(context);
+});
+
+afterAll(async () => {
+  await context.dispose();
+  await ws.cleanup();
+});
+
+/** Every file under the workspace (not following node_modules), with its mtime: to prove nothing was written. */
+function snapshot(): Map<string, number> {
+  const out = new Map<string, number>();
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.name === 'node_modules') {
+        out.set(full, fs.readdirSync(full).length);
+        continue;
+      }
+      if (entry.isDirectory()) walk(full);
+      else out.set(full, fs.statSync(full).mtimeMs);
+    }
+  };
+  walk(ws.root);
+  return out;
+}
+
+describe('findTestFiles', () => {
+  it("selects the spec's tests plus the project's tests that import one of its outputs", () => {
+    expect(findTestFiles(ws.input('money/allocate', 'good'))).toEqual(['libs/money/src/allocate.test.ts', 'libs/money/src/summary.test.ts']);
+    expect(findTestFiles(ws.input('money/core', 'good'))).toEqual(['libs/money/src/allocate.test.ts', 'libs/money/src/core.test.ts']);
+    expect(findTestFiles(ws.input('shop/price', 'good'))).toEqual(['apps/shop/src/price.test.ts']);
+  });
+});
+
+describe('stageProject', () => {
+  it('copies the project with the candidate outside the working tree and links the rest', async () => {
+    const staged = await stageProject(ws.root, 'libs/money', new Map([['libs/money/src/allocate.ts', '// candidate\n']]));
+    try {
+      expect(staged.dir.startsWith(fs.realpathSync(os.tmpdir()))).toBe(true);
+      expect(fs.readFileSync(path.join(staged.projectDir, 'src/allocate.ts'), 'utf8')).toBe('// candidate\n');
+      expect(fs.lstatSync(path.join(staged.projectDir, 'src/core.ts')).isSymbolicLink()).toBe(false);
+      expect(fs.lstatSync(path.join(staged.dir, 'apps')).isSymbolicLink()).toBe(true);
+      expect(fs.lstatSync(path.join(staged.dir, 'node_modules')).isDirectory()).toBe(true);
+      expect(fs.lstatSync(path.join(staged.dir, 'node_modules/vitest')).isSymbolicLink()).toBe(true);
+      expect(fs.readFileSync(path.join(ws.root, 'libs/money/src/allocate.ts'), 'utf8')).not.toBe('// candidate\n');
+    } finally {
+      await staged.dispose();
+    }
+  });
+});
+
+describe('tests gate', () => {
+  it('passes the correct candidates (money with its vitest config; shop without one)', async () => {
+    const before = snapshot();
+    expect(await gate.check(ws.input('money/allocate', 'good'))).toEqual({ gate: 'tests', ok: true, findings: [] });
+    expect(await gate.check(ws.input('shop/price', 'good'))).toEqual({ gate: 'tests', ok: true, findings: [] });
+    // nothing written into the workspace (no candidate, no vitest cache, no config)
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('reports failing tests with their names and assertion messages', async () => {
+    const verdict = await gate.check(ws.input('money/allocate', 'accepts-negative'));
+    expect(verdict.ok).toBe(false);
+    expect(verdict.findings).toEqual([
+      {
+        file: 'libs/money/src/allocate.test.ts',
+        message: "test failed: libs/money/src/allocate.test.ts › allocate rejects negative amounts: AssertionError: expected function to throw an error, but it didn't (at libs/money/src/allocate.test.ts:17:37)",
+      },
+    ]);
+  });
+
+  it('reports assertion diffs from every selected test file', async () => {
+    const halves = ws.candidateText('money/allocate', 'good').replace('return parts;', 'return parts.map((p) => p * 2);');
+    const messages = (await gate.check(ws.input('money/allocate', { content: halves }))).findings.map((f) => f.message);
+    expect(messages).toContain(
+      'test failed: libs/money/src/summary.test.ts › splits a bill in two: AssertionError: expected [ 1000, 1000 ] to deeply equal [ 500, 500 ] (at libs/money/src/summary.test.ts:5:34)',
+    );
+    expect(messages).toContain(
+      'test failed: libs/money/src/allocate.test.ts › allocate gives leftover units to the first parts: AssertionError: expected [ 4, 4, 2 ] to deeply equal [ 2, 2, 1 ] (at libs/money/src/allocate.test.ts:13:36)',
+    );
+    expect(messages).toHaveLength(3);
+  });
+
+  it('reports a test file that cannot load the candidate', async () => {
+    const verdict = await gate.check(ws.input('money/allocate', { content: 'export const allocate = ;\n' }));
+    expect(verdict.ok).toBe(false);
+    expect(verdict.findings.map((f) => f.message).join('\n')).toMatch(/test file failed: libs\/money\/src\/allocate\.test\.ts: .*/);
+  });
+});

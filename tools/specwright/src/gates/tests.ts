@@ -1,0 +1,332 @@
+/**
+ * The tests gate: runs the spec's declared tests plus the project's other test files that import one of its outputs,
+ * through vitest in a child process, with the candidate in place of the outputs — in a staged copy of the project
+ * outside the working tree. The copy mirrors the workspace layout (the project folder is copied; every other entry on
+ * the way is a symlink to the original, so relative imports into other projects keep working; `node_modules` is a
+ * real folder of symlinks, so vitest's cache lands in the copy, not in the workspace).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import ts from 'typescript';
+import type { Finding, GateVerdict } from '../types';
+import type { Gate, GateInput } from './gate';
+import type { GateContext } from './context';
+import { track, trackDir, untrack, untrackDir } from './reaper';
+import { fileExistsOnDisk, minimalEnv, oneLine, posix, resolveRelative, stripExtension, toAbsolute } from './util';
+
+const TEST_FILE = /\.test\.(ts|mts|cts|tsx|js|mjs)$/;
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'coverage', '.nx', '.git', 'tmp', '.vite']);
+const ROOT_SKIP = new Set(['.git', '.nx']);
+const VITEST_CONFIGS = ['vitest.config.ts', 'vitest.config.mts', 'vitest.config.js', 'vitest.config.mjs', 'vitest.config.cts', 'vitest.config.cjs', 'vite.config.ts', 'vite.config.mts', 'vite.config.js', 'vite.config.mjs'];
+
+function walk(workspaceRoot: string, dir: string, out: string[]): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(toAbsolute(workspaceRoot, dir), { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const rel = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) walk(workspaceRoot, rel, out);
+    } else if (entry.isFile() && TEST_FILE.test(entry.name)) out.push(rel);
+  }
+}
+
+/** The spec's declared tests plus the project's test files that import one of the spec's outputs (workspace-relative). */
+export function findTestFiles(input: Pick<GateInput, 'workspaceRoot' | 'spec' | 'files'>): string[] {
+  const { workspaceRoot, spec } = input;
+  const selected = new Set<string>(spec.testFiles ?? []);
+  const outputs = new Set(spec.outputFiles.map(stripExtension));
+  const exists = (file: string): boolean => input.files.has(file) || fileExistsOnDisk(workspaceRoot, file);
+  const candidates: string[] = [];
+  walk(workspaceRoot, spec.projectRoot, candidates);
+  for (const test of candidates) {
+    if (selected.has(test)) continue;
+    let content: string;
+    try {
+      content = fs.readFileSync(toAbsolute(workspaceRoot, test), 'utf8');
+    } catch {
+      continue;
+    }
+    const imports = ts.preProcessFile(content, true, true).importedFiles;
+    for (const imported of imports) {
+      if (!imported.fileName.startsWith('.')) continue;
+      const resolved = resolveRelative(test, imported.fileName, exists);
+      if (resolved && outputs.has(stripExtension(resolved))) {
+        selected.add(test);
+        break;
+      }
+    }
+  }
+  return [...selected].sort();
+}
+
+export interface StagedProject {
+  dir: string;
+  projectDir: string;
+  dispose(): Promise<void>;
+}
+
+/** Copies the project (with the candidate dropped in) into a mirror of the workspace under os.tmpdir(). */
+export async function stageProject(
+  workspaceRoot: string,
+  projectRoot: string,
+  files: ReadonlyMap<string, string>,
+  tmpRoot = os.tmpdir(),
+): Promise<StagedProject> {
+  const dir = await fs.promises.realpath(await fs.promises.mkdtemp(path.join(tmpRoot, 'specwright-tests-')));
+  trackDir(dir);
+  const stagePath = (rel: string): string => (rel ? path.join(dir, ...rel.split('/')) : dir);
+
+  const populate = async (rel: string): Promise<void> => {
+    const source = toAbsolute(workspaceRoot, rel);
+    for (const entry of await fs.promises.readdir(source, { withFileTypes: true })) {
+      if (rel === '' && ROOT_SKIP.has(entry.name)) continue;
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (rel === '' && entry.name === 'node_modules') {
+        // a real folder of symlinks: tools writing caches into node_modules/.vite write into the stage
+        await fs.promises.mkdir(stagePath(childRel));
+        for (const dep of await fs.promises.readdir(path.join(source, entry.name))) {
+          if (dep === '.vite' || dep === '.cache') continue;
+          await fs.promises.symlink(path.join(source, entry.name, dep), path.join(stagePath(childRel), dep));
+        }
+        continue;
+      }
+      await fs.promises.symlink(path.join(source, entry.name), stagePath(childRel));
+    }
+  };
+
+  /** Turns every symlinked folder on the way to `rel` into a real folder of symlinks. */
+  const materialize = async (rel: string): Promise<void> => {
+    const segments = rel ? rel.split('/') : [];
+    for (let i = 1; i <= segments.length; i++) {
+      const prefix = segments.slice(0, i).join('/');
+      const target = stagePath(prefix);
+      const stat = await fs.promises.lstat(target).catch(() => undefined);
+      if (stat?.isSymbolicLink()) {
+        await fs.promises.unlink(target);
+        await fs.promises.mkdir(target);
+        await populate(prefix);
+      } else if (!stat) {
+        await fs.promises.mkdir(target, { recursive: true });
+      }
+    }
+  };
+
+  const copyTree = async (rel: string): Promise<void> => {
+    const source = toAbsolute(workspaceRoot, rel);
+    await fs.promises.mkdir(stagePath(rel), { recursive: true });
+    for (const entry of await fs.promises.readdir(source, { withFileTypes: true })) {
+      const childRel = `${rel}/${entry.name}`;
+      if (entry.name === 'node_modules') {
+        await fs.promises.symlink(path.join(source, entry.name), stagePath(childRel));
+      } else if (entry.isDirectory()) {
+        if (!SKIP_DIRS.has(entry.name)) await copyTree(childRel);
+      } else if (entry.isFile()) {
+        await fs.promises.copyFile(path.join(source, entry.name), stagePath(childRel));
+      } else if (entry.isSymbolicLink()) {
+        await fs.promises.symlink(await fs.promises.readlink(path.join(source, entry.name)), stagePath(childRel));
+      }
+    }
+  };
+
+  await populate('');
+  const parent = posix.dirname(projectRoot);
+  await materialize(parent === '.' ? '' : parent);
+  const projectStage = stagePath(projectRoot);
+  if (await fs.promises.lstat(projectStage).catch(() => undefined)) await fs.promises.rm(projectStage, { recursive: true, force: true });
+  await copyTree(projectRoot);
+  for (const [file, content] of files) {
+    const parentDir = posix.dirname(file);
+    await materialize(parentDir === '.' ? '' : parentDir);
+    await fs.promises.writeFile(stagePath(file), content);
+  }
+  return {
+    dir,
+    projectDir: projectStage,
+    dispose: async () => {
+      await fs.promises.rm(dir, { recursive: true, force: true });
+      untrackDir(dir);
+    },
+  };
+}
+
+interface VitestJsonReport {
+  numTotalTests?: number;
+  numFailedTests?: number;
+  success?: boolean;
+  testResults?: Array<{
+    name: string;
+    status: string;
+    message?: string;
+    assertionResults?: Array<{ fullName: string; title: string; status: string; failureMessages?: string[] }>;
+  }>;
+}
+
+export interface VitestRun {
+  report?: VitestJsonReport;
+  exitCode: number | null;
+  timedOut: boolean;
+  output: string;
+  ms: number;
+}
+
+/** `node <workspace>/node_modules/vitest/vitest.mjs run --root <staged project> --reporter=json …` */
+export async function runVitest(workspaceRoot: string, staged: StagedProject, testFiles: string[], timeoutMs: number, signal?: AbortSignal): Promise<VitestRun> {
+  const started = Date.now();
+  const vitest = path.join(workspaceRoot, 'node_modules', 'vitest', 'vitest.mjs');
+  const reportFile = path.join(staged.dir, '.specwright-vitest-report.json');
+  if (!VITEST_CONFIGS.some((name) => fs.existsSync(path.join(staged.projectDir, name)))) {
+    await fs.promises.writeFile(
+      path.join(staged.projectDir, 'vitest.config.mjs'),
+      "export default { test: { include: ['**/*.test.{ts,mts,cts,tsx,js,mjs}'], exclude: ['**/node_modules/**'] } };\n",
+    );
+  }
+  const args = [vitest, 'run', '--root', staged.projectDir, '--reporter=json', `--outputFile=${reportFile}`, ...testFiles];
+  const child = spawn(process.execPath, args, {
+    cwd: staged.projectDir,
+    env: { ...minimalEnv(), CI: '1', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+  });
+  const group = process.platform !== 'win32' && child.pid ? -child.pid : child.pid;
+  track(group);
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-8000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let timedOut = false;
+  const killGroup = (): void => {
+    if (child.pid === undefined) return;
+    try {
+      if (process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
+      else if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup();
+  }, timeoutMs);
+  const onAbort = (): void => killGroup();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const exitCode = await new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => resolve(code));
+    child.on('error', () => resolve(null));
+  });
+  clearTimeout(timer);
+  signal?.removeEventListener('abort', onAbort);
+  // vitest's workers share its process group: make sure none outlive it
+  killGroup();
+  untrack(group);
+  let report: VitestJsonReport | undefined;
+  try {
+    report = JSON.parse(await fs.promises.readFile(reportFile, 'utf8')) as VitestJsonReport;
+  } catch {
+    /* no report: crashed or killed */
+  }
+  return { report, exitCode, timedOut, output, ms: Date.now() - started };
+}
+
+/** Turns vitest's JSON report into findings: failing tests with their assertion messages, failing files. */
+export function reportFindings(run: VitestRun, staged: StagedProject, projectRoot: string, timeoutMs: number): Finding[] {
+  const unstage = (text: string): string => text.split(staged.dir + path.sep).join('').split(staged.dir).join('');
+  const findings: Finding[] = [];
+  if (run.timedOut) {
+    findings.push({ message: `tests: vitest did not finish within ${timeoutMs} ms and was killed (an infinite loop in the candidate or a hanging test?)` });
+  }
+  const report = run.report;
+  if (!report) {
+    if (!run.timedOut) {
+      const tail = unstage(run.output).trim().split('\n').slice(-8).join(' | ');
+      findings.push({ message: `tests: vitest exited with code ${run.exitCode} without a report: ${oneLine(tail, 600)}` });
+    }
+    return findings;
+  }
+  for (const file of report.testResults ?? []) {
+    const relFile = toWorkspacePath(unstage(file.name), projectRoot);
+    const failed = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
+    for (const assertion of failed) {
+      const { message, at } = summarizeFailure(unstage((assertion.failureMessages ?? []).join('\n')), projectRoot);
+      findings.push({
+        file: relFile,
+        message: `test failed: ${relFile} › ${assertion.fullName}: ${message}${at ? ` (at ${at})` : ''}`,
+      });
+    }
+    if (file.status === 'failed' && failed.length === 0) {
+      findings.push({ file: relFile, message: `test file failed: ${relFile}: ${oneLine(unstage(file.message || 'failed to run'), 600)}` });
+    }
+  }
+  if ((report.numTotalTests ?? 0) === 0 && findings.length === 0) {
+    findings.push({ message: 'tests: vitest found no tests to run for this spec (check the spec\'s `tests` and the project\'s vitest include patterns)' });
+  }
+  return findings;
+}
+
+function toWorkspacePath(file: string, projectRoot: string): string {
+  if (path.isAbsolute(file)) return file;
+  return file.split(path.sep).join('/').startsWith(projectRoot) ? file : posix.join(projectRoot, file);
+}
+
+function summarizeFailure(text: string, projectRoot: string): { message: string; at?: string } {
+  const lines = text.split('\n');
+  const messageLines: string[] = [];
+  let at: string | undefined;
+  for (const line of lines) {
+    const frame = /^\s+at\s.*?\(?([^\s()]+\.(?:ts|tsx|mts|cts|js|mjs)):(\d+):(\d+)\)?$/.exec(line);
+    if (frame) {
+      if (!at && !frame[1]!.includes('node_modules') && !frame[1]!.startsWith('node:')) at = `${toWorkspacePath(frame[1]!, projectRoot)}:${frame[2]}:${frame[3]}`;
+      continue;
+    }
+    if (/^\s+at\s/.test(line)) continue;
+    if (!at) messageLines.push(line);
+  }
+  return { message: oneLine(messageLines.join(' '), 700), ...(at ? { at } : {}) };
+}
+
+export function createTestsGate(context: GateContext): Gate {
+  return {
+    name: 'tests',
+    blocking: false,
+    async check(input: GateInput): Promise<GateVerdict> {
+      const testFiles = findTestFiles(input);
+      if (testFiles.length === 0) return { gate: 'tests', ok: true, findings: [] };
+      if (input.spec.projectRoot === '' || input.spec.projectRoot === '.') {
+        return { gate: 'tests', ok: false, findings: [{ message: 'tests: specs of the workspace root project are not supported by the tests gate (the project would be the whole workspace); move the spec into a project' }] };
+      }
+      const hung = context.sandbox.hungOn(input);
+      if (hung) {
+        // vitest cannot interrupt a synchronous infinite loop: it would only burn the whole tests budget.
+        return {
+          gate: 'tests',
+          ok: false,
+          skipped: true,
+          findings: [{ message: `skipped: the candidate did not terminate in the sandbox on ${hung}; fix that first` }],
+        };
+      }
+      const findings: Finding[] = [];
+      const present = testFiles.filter((file) => input.files.has(file) || fileExistsOnDisk(input.workspaceRoot, file));
+      for (const missing of testFiles.filter((file) => !present.includes(file))) {
+        findings.push({ file: missing, message: `test file ${missing} declared by the spec does not exist` });
+      }
+      if (present.length > 0) {
+        const staged = await stageProject(input.workspaceRoot, input.spec.projectRoot, input.files, context.options.tmpRoot);
+        try {
+          const filters = present.map((file) => posix.relative(input.spec.projectRoot, file));
+          const run = await runVitest(input.workspaceRoot, staged, filters, context.options.testsTimeoutMs, input.signal);
+          findings.push(...reportFindings(run, staged, input.spec.projectRoot, context.options.testsTimeoutMs));
+        } finally {
+          await staged.dispose();
+        }
+      }
+      return { gate: 'tests', ok: findings.length === 0, findings };
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFixtureWorkspace, type FixtureWorkspace } from './__fixtures__/workspace';
+import { GateContext } from './context';
+import { createTypesGate } from './types';
+import type { Gate } from './gate';
+
+let ws: FixtureWorkspace;
+let context: GateContext;
+let gate: Gate;
+
+beforeAll(() => {
+  ws = createFixtureWorkspace();
+  context = new GateContext(ws.root);
+  gate = createTypesGate(() => context.types());
+});
+
+afterAll(async () => {
+  await context.dispose();
+  await ws.cleanup();
+});
+
+const GOOD = (): string => ws.candidateText('money/allocate', 'good');
+
+describe('types gate', () => {
+  it.each([
+    ['money/core', 'good'],
+    ['money/allocate', 'good'],
+    // price.ts exists only as the candidate; its test imports it, and it imports @acme/money through node_modules
+    ['shop/price', 'good'],
+  ])('passes %s %s', async (spec, candidate) => {
+    const verdict = await gate.check(ws.input(spec, candidate));
+    expect(verdict.findings).toEqual([]);
+    expect(verdict.ok).toBe(true);
+  });
+
+  it('reports compiler errors as path:line:col TSxxxx message', async () => {
+    const verdict = await gate.check(ws.input('money/allocate', 'type-error'));
+    expect(verdict.ok).toBe(false);
+    expect(verdict.findings).toEqual([
+      {
+        file: 'libs/money/src/allocate.ts',
+        line: 14,
+        column: 7,
+        message: "libs/money/src/allocate.ts:14:7 TS2322 Type 'string' is not assignable to type 'number'.",
+      },
+    ]);
+  });
+
+  it("reports errors in the spec's tests caused by the candidate, and missing exports", async () => {
+    const renamed = GOOD().replace('export function allocate(', 'export function allocateParts(');
+    const verdict = await gate.check(ws.input('money/allocate', { content: renamed }));
+    const messages = verdict.findings.map((f) => f.message);
+    expect(messages).toContainEqual(`libs/money/src/allocate.test.ts:2:10 TS2305 Module '"./allocate"' has no exported member 'allocate'.`);
+    expect(messages).toContainEqual(
+      "export 'allocate' named in the spec is not exported by libs/money/src/allocate.ts (exports found: allocateParts); add `export function allocate(…)`",
+    );
+  });
+
+  it('checks that each export is a function with the declared parameters', async () => {
+    const notFunction = await gate.check(ws.input('money/allocate', { content: 'export const allocate = 42;\n' }));
+    expect(notFunction.findings.map((f) => f.message)).toContainEqual(
+      "libs/money/src/allocate.ts:1:14 export 'allocate' is not a function (its type is 42); the spec needs a function",
+    );
+    const arity = await gate.check(ws.input('money/allocate', { content: 'export function allocate(amount: number, ratios: number[], mode: string): number[] { return [amount, ratios.length, mode.length]; }\n' }));
+    // the spec's tests call it with two arguments: the compiler says so too
+    expect(arity.findings.map((f) => f.message)).toContain('libs/money/src/allocate.test.ts:8:18 TS2554 Expected 3 arguments, but got 2.');
+    expect(arity.findings.map((f) => f.message)).toContainEqual(
+      "libs/money/src/allocate.ts:1:1 export 'allocate' has signature (amount: number, ratios: number[], mode: string): number[] but the spec declares 2 parameter(s): amount, ratios",
+    );
+  });
+
+  it('rejects @ts-nocheck / @ts-ignore', async () => {
+    const verdict = await gate.check(ws.input('money/allocate', { content: `// @ts-nocheck\n${GOOD()}` }));
+    expect(verdict.findings.map((f) => f.message)).toEqual([
+      'libs/money/src/allocate.ts:1:1 @ts-nocheck is not allowed in generated code; fix the type error instead of suppressing it',
+    ]);
+  });
+
+  it('reuses one language service, never writes the candidate, and forgets it after the check', async () => {
+    const service = context.types();
+    const onDisk = fs.readFileSync(path.join(ws.root, 'libs/money/src/allocate.ts'), 'utf8');
+    await gate.check(ws.input('money/allocate', 'type-error'));
+    expect(fs.readFileSync(path.join(ws.root, 'libs/money/src/allocate.ts'), 'utf8')).toBe(onDisk);
+    expect(fs.existsSync(path.join(ws.root, 'apps/shop/src/price.ts'))).toBe(false);
+    const started = performance.now();
+    const again = await gate.check(ws.input('money/allocate', 'good'));
+    const warmMs = performance.now() - started;
+    expect(again.ok).toBe(true);
+    expect(context.types()).toBe(service);
+    expect(warmMs).toBeLessThan(2000);
+  });
+});
