@@ -203,3 +203,25 @@ describe('purity and security', () => {
     expect(rules('const LIMIT = 10;\nexport function f() { let x = 0; for (let i = 0; i < LIMIT; i++) x += i; return x; }')).toEqual([]);
   });
 });
+
+describe('network, process control and global mutation', () => {
+  it('rejects the network globals unless net is granted', () => {
+    expect(rules("export async function f(): Promise<number> { return (await fetch('https://example.com')).status; }")).toContain('no-network');
+    expect(rules("export function f(): void { new WebSocket('ws://x'); }")).toContain('no-network');
+    expect(rules("export function f(): unknown { return globalThis.fetch('https://x'); }")).toContain('no-network');
+    expect(rules("export async function f(): Promise<number> { return (await fetch('https://example.com')).status; }", { capabilities: ['net'] })).not.toContain('no-network');
+  });
+
+  it('rejects process.exit, kill and chdir whatever the capabilities', () => {
+    expect(rules('export function f(): void { process.exit(1); }')).toContain('no-process-control');
+    expect(rules("export function f(): void { process['kill'](1); }", { capabilities: ['env', 'child_process'] })).toContain('no-process-control');
+  });
+
+  it('rejects patching built-in prototypes and globals, not local objects', () => {
+    expect(rules('Object.prototype.toJSON = function () { return 1; };\nexport function f(): number { return 1; }')).toContain('no-global-mutation');
+    expect(rules("(Array.prototype as any)['sum'] = 1;\nexport function f(): number { return 1; }")).toContain('no-global-mutation');
+    expect(rules('globalThis.answer = 42;\nexport function f(): number { return 1; }')).toContain('no-global-mutation');
+    expect(rules('Math.round = (x: number) => x;\nexport function f(): number { return 1; }')).toContain('no-global-mutation');
+    expect(rules('export function f(): number { const o = { prototype: { a: 1 } }; o.prototype.a = 2; return o.prototype.a; }')).not.toContain('no-global-mutation');
+  });
+});

@@ -31,7 +31,10 @@ export type SafetyRule =
   | 'no-math-random'
   | 'pure-no-clock'
   | 'pure-no-timers'
-  | 'pure-no-mutable-state';
+  | 'pure-no-mutable-state'
+  | 'no-network'
+  | 'no-process-control'
+  | 'no-global-mutation';
 
 export interface SafetyFinding extends Finding {
   rule: SafetyRule;
@@ -65,6 +68,12 @@ const CAPABILITY_MODULES: Record<string, Capability> = {
 const NEVER_MODULES = new Set(['vm', 'v8', 'inspector', 'inspector/promises', 'module', 'repl', 'wasi', 'trace_events']);
 
 const PROCESS_INTERNALS = new Set(['binding', '_linkedBinding', 'dlopen', 'mainModule']);
+/** process members that end, signal or reconfigure the process the code runs in: never a generated function's job. */
+const PROCESS_CONTROL = new Set(['exit', 'reallyExit', 'abort', 'kill', 'chdir', 'umask', 'setuid', 'setgid', 'seteuid', 'setegid', 'setgroups', 'initgroups']);
+/** Globals that reach the network without an import. */
+const NETWORK_GLOBALS = new Set(['fetch', 'WebSocket', 'XMLHttpRequest', 'EventSource']);
+/** Built-in constructors whose prototypes generated code must not patch: every other module would see the change. */
+const BUILTIN_CONSTRUCTORS = new Set(['Object', 'Array', 'Function', 'String', 'Number', 'Boolean', 'Symbol', 'Promise', 'Map', 'Set', 'Date', 'RegExp', 'Error', 'JSON', 'Math', 'Reflect']);
 const GLOBAL_OBJECTS = new Set(['globalThis', 'global', 'window', 'self']);
 
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
@@ -233,6 +242,8 @@ function checkFile(file: string, content: string, context: SafetyContext, policy
 
     if (ts.isCallExpression(node)) checkCall(node);
     if (ts.isNewExpression(node)) checkNew(node);
+    if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && !capabilities.has('net')) checkNetworkGlobal(node);
+    if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) checkGlobalMutation(node, node.left);
     if (ts.isPropertyAccessExpression(node)) checkPropertyAccess(node, node.expression, node.name.text);
     if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
       checkPropertyAccess(node, node.expression, node.argumentExpression.text);
@@ -290,6 +301,33 @@ function checkFile(file: string, content: string, context: SafetyContext, policy
     }
   };
 
+  const checkNetworkGlobal = (node: ts.CallExpression | ts.NewExpression): void => {
+    const callee = skipParens(node.expression);
+    const name = ts.isIdentifier(callee)
+      ? callee.text
+      : ts.isPropertyAccessExpression(callee) && isGlobalObject(skipParens(callee.expression))
+        ? callee.name.text
+        : undefined;
+    if (name && NETWORK_GLOBALS.has(name)) {
+      report(node, 'no-network', `${name} reaches the network; take the data as a parameter, or grant 'net' in constraints.capabilities`);
+    }
+  };
+
+  const checkGlobalMutation = (node: ts.Node, target: ts.Expression): void => {
+    const left = skipParens(target);
+    if (!ts.isPropertyAccessExpression(left) && !ts.isElementAccessExpression(left)) return;
+    const owner = skipParens(left.expression);
+    if (isGlobalObject(owner)) {
+      report(node, 'no-global-mutation', `assigning to ${owner.getText()}.… changes a global every module sees; export the value instead`);
+      return;
+    }
+    // Object.prototype.x = …, Array.prototype[k] = …, String.prototype.x ??= …
+    if ((ts.isPropertyAccessExpression(owner) && owner.name.text === 'prototype' && ts.isIdentifier(owner.expression) && BUILTIN_CONSTRUCTORS.has(owner.expression.text)) ||
+        (ts.isIdentifier(owner) && BUILTIN_CONSTRUCTORS.has(owner.text))) {
+      report(node, 'no-global-mutation', `patching the built-in ${owner.getText()} changes it for every module; write a helper function instead`);
+    }
+  };
+
   const checkNew = (node: ts.NewExpression): void => {
     const callee = skipParens(node.expression);
     if (pure && ts.isIdentifier(callee) && callee.text === 'Date' && (!node.arguments || node.arguments.length === 0)) {
@@ -314,6 +352,8 @@ function checkFile(file: string, content: string, context: SafetyContext, policy
         report(node, 'no-process-env', `${processName}.env reads the environment; take the value as a parameter, or grant 'env' in constraints.capabilities`);
       } else if (PROCESS_INTERNALS.has(name)) {
         report(node, 'no-process-internals', `${processName}.${name} reaches into Node internals and is never allowed; remove it`);
+      } else if (PROCESS_CONTROL.has(name)) {
+        report(node, 'no-process-control', `${processName}.${name} ends or reconfigures the running process; report problems by throwing an error instead`);
       }
     }
     if (name === 'process' && isGlobalObject(owner) && !capabilities.has('env')) {
@@ -514,4 +554,8 @@ function looksLikeToken(text: string): boolean {
 
 function redact(secret: string): string {
   return secret.length <= 8 ? '…' : `${secret.slice(0, 4)}…${secret.length} chars`;
+}
+
+function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
+  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 }
