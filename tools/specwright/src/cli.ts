@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { discoverSpecProjects, projectNameOf } from './discover';
 import { describeError } from './errors';
-import { createGateRunner } from './gate-runner';
 import type { ProjectRef } from './load';
 import { normalizeOptions, type SpecwrightPluginOptions } from './options';
 import { runPipeline, type RunMode } from './run';
+import { registerReviewCommands } from './review/commands';
 import { verifySpecs } from './verify';
 import { findWorkspaceRoot, readPluginOptions } from './workspace';
 
@@ -58,6 +58,7 @@ const verifyCommand: Command = async (args, workspaceRoot) => {
   }
   const selection = selectProjects(workspaceRoot, values.project ?? []);
   if (!selection) return 2;
+  const { createGateRunner } = await import('./gate-runner');
   const gates = await createGateRunner(workspaceRoot);
   try {
     const result = await verifySpecs({ workspaceRoot, projects: selection.projects, dependencyProjects: selection.others, options: selection.options, gates: gates.run, only: values.spec ?? [] });
@@ -88,7 +89,7 @@ function pipelineCommand(mode: RunMode): Command {
     const selection = selectProjects(workspaceRoot, values.project ?? []);
     if (!selection) return 2;
     const { options, projects, others } = selection;
-    const gates = mode === 'write' && !values['no-gates'] ? await createGateRunner(workspaceRoot) : undefined;
+    const gates = mode === 'write' && !values['no-gates'] ? await (await import('./gate-runner')).createGateRunner(workspaceRoot) : undefined;
     try {
       const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
       const result = await runPipeline({
@@ -113,6 +114,7 @@ COMMANDS.set('generate', { summary: 'regenerate stale specs', run: pipelineComma
 COMMANDS.set('check', { summary: 'list what is not fresh', run: pipelineCommand('check') });
 COMMANDS.set('dry-run', { summary: 'print prompts, write nothing', run: pipelineCommand('dry-run') });
 COMMANDS.set('verify', { summary: 'run the gates on committed outputs', run: verifyCommand });
+registerReviewCommands(COMMANDS);
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

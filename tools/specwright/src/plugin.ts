@@ -151,5 +151,18 @@ function inferTargets(projectRoot: string, specs: SpecSummary[], options: Normal
         help: { command: 'npx specwright verify --help', example: { options: { spec: '<spec-id>' } } },
       },
     },
+    [options.reviewTargetName]: {
+      executor: executor('review-spec'),
+      options: pluginOptions,
+      // Interactive and --approve runs write review records into the lock; --check is cheap. Never cached.
+      cache: false,
+      inputs: [...specInputs, '{workspaceRoot}/specs/policy.yaml', ...pluginSource],
+      outputs: [],
+      metadata: {
+        technologies: ['specwright'],
+        description: `Lists the unreviewed generated outputs of ${projectRoot}, shows each diff since its last approved version and records approvals in the lock; --check fails on anything stale, drifted, missing, unreviewed or refused by specs/policy.yaml (for CI)`,
+        help: { command: 'npx specwright review --help', example: { options: { check: true } } },
+      },
+    },
   };
 }
