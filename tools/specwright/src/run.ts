@@ -13,6 +13,7 @@ import { resolveProvider, type NormalizedOptions } from './options';
 import { planSpecs } from './plan';
 import type { Provider } from './providers';
 import { formatSummary } from './report';
+import { checkGenerationAllowed, loadPolicy } from './review/policy';
 import { CheckSink, DryRunSink, WriteSink, type ArtifactSink, type SinkContext, type SpecOutcome } from './sinks';
 import type { FingerprintedSpec, PlannedSpec } from './types';
 
@@ -87,7 +88,11 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       }
     }
     const selected = only.length > 0 ? own.filter((spec) => only.includes(spec.spec.id)) : own;
-    const plan = planSpecs(selected, locks, (file) => fileHashIfExists(join(workspaceRoot, file)), { force: !!request.force, only });
+    const policy = loadPolicy(workspaceRoot);
+    const plan = planSpecs(selected, locks, (file) => fileHashIfExists(join(workspaceRoot, file)), { force: !!request.force, only }).map((planned) => {
+      const refused = checkGenerationAllowed(policy, planned.spec.outputFiles);
+      return refused.length === 0 ? planned : { ...planned, refusal: refused.map((finding) => `${finding.message}; ${finding.fix}`).join('\n') };
+    });
     const context: SinkContext = { workspaceRoot, options, force: !!request.force, locks, log };
     const sink = await createSink(request, specsById, workspaceRoot);
     const outcomes = await schedule(plan, sink, context, request.concurrency ?? options.concurrency, log);

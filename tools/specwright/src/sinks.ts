@@ -59,10 +59,21 @@ export function driftMessage(planned: PlannedSpec): string {
   return `${planned.reason}; move the change into ${planned.spec.file} and run \`${fixCommand(planned.spec)} --force\` (keeps a backup), or restore the generated file with \`git checkout -- ${planned.outputs.filter((o) => o.drifted).map((o) => o.file).join(' ')}\``;
 }
 
+/**
+ * The outcome of a spec the model must not be asked about: refused by the policy, drifted without --force, or
+ * fresh. Shared by the sinks that would otherwise call the model (write, dry-run).
+ */
+function settledWithoutModel(planned: PlannedSpec): SpecOutcome | undefined {
+  if (planned.refusal && (planned.generate || planned.state !== 'fresh')) return outcome(planned, 'failed', { message: planned.refusal });
+  if (planned.generate) return undefined;
+  return planned.state === 'drifted' ? outcome(planned, 'drifted', { message: driftMessage(planned) }) : outcome(planned, 'fresh');
+}
+
 export class CheckSink implements ArtifactSink {
   readonly mode = 'check' as const;
 
   async accept(planned: PlannedSpec): Promise<SpecOutcome> {
+    if (planned.refusal) return outcome(planned, 'failed', { message: planned.refusal });
     switch (planned.state) {
       case 'fresh':
         return outcome(planned, 'fresh');
@@ -93,9 +104,8 @@ export class DryRunSink implements ArtifactSink {
   constructor(private readonly specsById: ReadonlyMap<string, FingerprintedSpec>) {}
 
   async accept(planned: PlannedSpec, context: SinkContext): Promise<SpecOutcome> {
-    if (!planned.generate) {
-      return planned.state === 'drifted' ? outcome(planned, 'drifted', { message: driftMessage(planned) }) : outcome(planned, 'fresh');
-    }
+    const settled = settledWithoutModel(planned);
+    if (settled) return settled;
     const messages = buildMessages(planned.spec, promptContext(context.workspaceRoot, planned.spec, this.specsById));
     const model = effectiveModel(planned.spec, context.options);
     context.log(`\n── ${planned.spec.spec.id} (${planned.state}) → would write ${planned.spec.outputFiles.join(', ')} with ${model.name}`);
@@ -119,9 +129,8 @@ export class WriteSink implements ArtifactSink {
 
   async accept(planned: PlannedSpec, context: SinkContext): Promise<SpecOutcome> {
     const { spec } = planned;
-    if (!planned.generate) {
-      return planned.state === 'drifted' ? outcome(planned, 'drifted', { message: driftMessage(planned) }) : outcome(planned, 'fresh');
-    }
+    const settled = settledWithoutModel(planned);
+    if (settled) return settled;
     const started = Date.now();
     const model = effectiveModel(spec, context.options);
     const result = await generateSpec({

@@ -118,6 +118,8 @@ export interface PlannedSpec {
   outputs: OutputStatus[];
   /** Whether this run should generate it (stale/new/missing, or drifted with --force, or --force). */
   generate: boolean;
+  /** Why specs/policy.yaml forbids generating this spec's outputs, when it does. */
+  refusal?: string;
 }
 
 /** One file a model proposed, path relative to the spec's directory as the spec's `outputs` names it. */

@@ -264,4 +264,15 @@ describe('generate-from-spec through the real openai SDK', () => {
     expect(result.outcomes[0]?.result).toBe('regenerated');
     expect(existsSync(join(ws.root, 'libs/demo/src/broken.ts'))).toBe(false);
   });
+
+  it('refuses to generate outputs that specs/policy.yaml keeps for people, without asking the model', async () => {
+    ws.write('specs/policy.yaml', 'generated: ["libs/*/src/**"]\nhumanOnly: ["**/round.ts"]\n');
+    const result = await run();
+    expect(result.ok).toBe(false);
+    expect(result.outcomes[0]?.message).toMatch(/libs\/demo\/src\/round.ts is human-only code \(humanOnly "\*\*\/round.ts"/);
+    expect(server.requests).toHaveLength(0);
+    expect(existsSync(join(ws.root, OUTPUT))).toBe(false);
+    const check = await run({ mode: 'check' });
+    expect(check.outcomes[0]?.result).toBe('failed');
+  });
 });
