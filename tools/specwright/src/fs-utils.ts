@@ -2,6 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, statSync } from 'node:fs';
 import { dirname, basename, join, relative, sep } from 'node:path';
 
+/** Prefix of the temporary files atomic writes rename into place. */
+export const TEMP_PREFIX = '.specwright-tmp-';
+
 export function sha256(content: string | Buffer): string {
   return 'sha256:' + createHash('sha256').update(content).digest('hex');
 }
@@ -39,7 +42,7 @@ export function fileHashIfExists(path: string): string | undefined {
  * over the target. The target's permissions are kept when it already exists.
  */
 export function writeFileAtomic(path: string, content: string): void {
-  const temp = join(dirname(path), `.specwright-tmp-${basename(path)}-${randomBytes(6).toString('hex')}`);
+  const temp = join(dirname(path), `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
   let mode: number | undefined;
   try {
     mode = statSync(path).mode & 0o777;

@@ -1,7 +1,7 @@
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SpecwrightError } from './errors';
-import { fileHashIfExists, readTextIfExists, sha256, writeFileAtomic } from './fs-utils';
+import { fileHashIfExists, readTextIfExists, sha256, TEMP_PREFIX, writeFileAtomic } from './fs-utils';
 import { readLock, writeLock, type LockEntry } from './lock';
 
 export const JOURNAL_FILE_NAME = '.specwright-journal.json';
@@ -59,6 +59,35 @@ function rollBack(workspaceRoot: string, projectRoot: string, journal: Journal):
   } catch {
     // Already gone.
   }
+}
+
+/**
+ * Removes the temporary files of atomic writes that a killed run left behind (`.specwright-tmp-*`). Only called
+ * while holding the project's run lock, so no live writer owns them.
+ */
+export function sweepTemporaryFiles(workspaceRoot: string, projectRoot: string): number {
+  let removed = 0;
+  const walk = (dir: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) walk(join(dir, entry.name));
+      else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) {
+        try {
+          unlinkSync(join(dir, entry.name));
+          removed++;
+        } catch {
+          // Gone already.
+        }
+      }
+    }
+  };
+  walk(join(workspaceRoot, projectRoot));
+  return removed;
 }
 
 /** Finishes an interrupted write, if there is one. Returns the spec id it finished. */

@@ -25,7 +25,13 @@ const PLUGIN_SOURCE_INPUTS = (workspaceRoot: string): string[] => {
   const pluginRoot = toPosix(relative(workspaceRoot, join(__dirname, '..')));
   return pluginRoot.startsWith('..')
     ? [{ externalDependencies: ['@specwright/nx'] } as unknown as string]
-    : [`{workspaceRoot}/${pluginRoot}/src/**/*.ts`, `{workspaceRoot}/${pluginRoot}/spec.schema.json`, `!{workspaceRoot}/${pluginRoot}/src/**/*.test.ts`];
+    : [
+        `{workspaceRoot}/${pluginRoot}/src/**/*`,
+        `{workspaceRoot}/${pluginRoot}/bin/**/*`,
+        `{workspaceRoot}/${pluginRoot}/*.json`,
+        `!{workspaceRoot}/${pluginRoot}/src/**/*.test.ts`,
+        `!{workspaceRoot}/${pluginRoot}/src/**/__fixtures__/**`,
+      ];
 };
 
 export const createNodes: CreateNodes<SpecwrightPluginOptions> = [

@@ -5,7 +5,7 @@ import { ContractResolver } from './contracts';
 import { describeError, SpecwrightError } from './errors';
 import { fileHashIfExists } from './fs-utils';
 import type { GateRunner } from './generate';
-import { hasPendingJournal, recoverJournal } from './journal';
+import { hasPendingJournal, recoverJournal, sweepTemporaryFiles } from './journal';
 import { loadSpecs, type ProjectRef, type SpecFailure } from './load';
 import { readLock, type LockFile } from './lock';
 import { withProjectRunLock } from './mutex';
@@ -57,8 +57,13 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   const log = request.log ?? ((line: string) => console.log(line));
   const { workspaceRoot, options } = request;
   const run = async (): Promise<RunResult> => {
-    const recovered = request.mode === 'write' ? request.projects.map((project) => recoverJournal(workspaceRoot, project.root)).filter(Boolean) : [];
-    for (const id of recovered) log(`finished the interrupted write of ${id}`);
+    if (request.mode === 'write') {
+      for (const project of request.projects) {
+        const finished = recoverJournal(workspaceRoot, project.root);
+        if (finished) log(`finished the interrupted write of ${finished}`);
+        sweepTemporaryFiles(workspaceRoot, project.root);
+      }
+    }
 
     const loaded = loadSpecs(workspaceRoot, [...request.projects, ...(request.dependencyProjects ?? [])], options, new ContractResolver(workspaceRoot));
     const targetRoots = new Set(request.projects.map((project) => project.root));

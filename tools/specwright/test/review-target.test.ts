@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLock } from '../src/lock';
+import { LOCK_FILE_NAME, readLock, serializeLock } from '../src/lock';
 import { copyTemplate, nx } from './template';
 
 /** The inferred review-spec target through the real nx CLI, on a copy of the template. */
@@ -30,7 +32,17 @@ describe.sequential('review-spec through nx', () => {
     expect(target.inputs).toEqual(expect.arrayContaining(['{projectRoot}/specwright.lock.json', '{workspaceRoot}/specs/policy.yaml']));
   }, 120_000);
 
+  it('--check passes on the reviewed template', async () => {
+    const check = await nx(ws.root, ['review-spec', 'text', '--check']);
+    expect(check.status, check.output).toBe(0);
+  }, 120_000);
+
   it('--check fails on unreviewed outputs; --approve records the review; --check then passes', async () => {
+    // Forget the text project's reviews, as if its outputs had just been generated.
+    const lockFile = join(ws.root, 'libs/text', LOCK_FILE_NAME);
+    const reviewed = readLock(ws.root, 'libs/text');
+    for (const entry of Object.values(reviewed.specs)) for (const output of Object.values(entry.outputs)) delete output.review;
+    writeFileSync(lockFile, serializeLock(reviewed));
     const check = await nx(ws.root, ['review-spec', 'text', '--check']);
     expect(check.status).not.toBe(0);
     expect(check.output).toMatch(/unreviewed +libs\/text\/src\/slugify\.ts/);
