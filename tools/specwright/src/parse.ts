@@ -1,9 +1,9 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { SpecwrightError } from './errors';
 import type { ContractRef, ParsedSpec, Spec, SpecLocation } from './types';
+import { formatPath, isYamlMapping, mostSpecificError, parseYamlDocument, pathSegments, positionOfPath, positionOfSchemaError } from './yaml-source';
 
 /** Spec files larger than this are refused before parsing: a spec is prose plus contracts, not data. */
 export const MAX_SPEC_BYTES = 256 * 1024;
@@ -46,17 +46,13 @@ export function parseSpec(source: string, location: SpecLocation): ParsedSpec {
   }
   if (source.trim() === '') fail('spec file is empty', { line: 1, column: 1 }, 'a YAML mapping with at least id, description, outputs and exports');
 
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
-  const firstError = doc.errors[0];
-  if (firstError) {
-    const [start] = firstError.pos;
-    const pos = lineCounter.linePos(start);
-    fail(`YAML syntax error: ${firstError.message.split('\n')[0]}`, { line: pos.line, column: pos.col }, 'valid YAML (spaces for indentation, no duplicate keys)');
+  const parsed = parseYamlDocument(source);
+  if (parsed.syntaxError) {
+    fail(`YAML syntax error: ${parsed.syntaxError.message}`, parsed.syntaxError.position, 'valid YAML (spaces for indentation, no duplicate keys)');
   }
-  if (!isMap(doc.contents)) {
-    const pos = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]) : { line: 1, col: 1 };
-    fail('spec must be a YAML mapping', { line: pos.line, column: pos.col }, 'a mapping with keys id, description, outputs, exports, …');
+  const { doc } = parsed;
+  if (!isYamlMapping(doc.contents)) {
+    fail('spec must be a YAML mapping', positionOfPath(parsed, []), 'a mapping with keys id, description, outputs, exports, …');
   }
 
   let data: unknown;
@@ -68,14 +64,13 @@ export function parseSpec(source: string, location: SpecLocation): ParsedSpec {
 
   const validate = specValidator();
   if (!validate(data)) {
-    const error = pickMostSpecificError(validate.errors ?? []);
+    const error = mostSpecificError(validate.errors ?? []);
     const { path, message, expected } = describeSchemaError(error);
-    const pos = positionOf(doc, lineCounter, error);
-    fail(`${path ? `${path}: ` : ''}${message}`, pos, expected);
+    fail(`${path ? `${path}: ` : ''}${message}`, positionOfSchemaError(parsed, error), expected);
   }
 
   const spec = withDefaults(data as Spec);
-  return { ...location, spec, source, ...resolvePaths(spec, location, (message, key, expected) => fail(message, positionOfPath(doc, lineCounter, key), expected)) };
+  return { ...location, spec, source, ...resolvePaths(spec, location, (message, key, expected) => fail(message, positionOfPath(parsed, key), expected)) };
 }
 
 function withDefaults(raw: Spec): Spec {
@@ -161,16 +156,8 @@ function resolvePaths(spec: Spec, location: SpecLocation, fail: PathFailure): Pi
   return { outputFiles, testFiles, ...(typesFile ? { typesFile } : {}) };
 }
 
-/** ajv reports one error per failed branch; the deepest one is the one a person can act on. */
-function pickMostSpecificError(errors: ErrorObject[]): ErrorObject {
-  const concrete = errors.filter((error) => !['oneOf', 'anyOf', 'if'].includes(error.keyword));
-  const pool = concrete.length > 0 ? concrete : errors;
-  return pool.reduce((best, error) => (error.instancePath.length > best.instancePath.length ? error : best), pool[0] as ErrorObject);
-}
-
 function describeSchemaError(error: ErrorObject): { path: string; message: string; expected: string } {
-  const segments = pathSegments(error.instancePath);
-  const path = segments.reduce<string>((acc, segment) => (typeof segment === 'number' ? `${acc}[${segment}]` : acc ? `${acc}.${segment}` : segment), '');
+  const path = formatPath(pathSegments(error.instancePath));
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties':
@@ -186,44 +173,6 @@ function describeSchemaError(error: ErrorObject): { path: string; message: strin
     default:
       return { path, message: error.message ?? 'is invalid', expected: `${error.keyword} ${JSON.stringify(params)}` };
   }
-}
-
-function pathSegments(instancePath: string): (string | number)[] {
-  if (!instancePath) return [];
-  return instancePath
-    .slice(1)
-    .split('/')
-    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
-}
-
-function positionOf(doc: Document, lineCounter: LineCounter, error: ErrorObject): { line: number; column: number } {
-  const path = pathSegments(error.instancePath);
-  if (error.keyword === 'additionalProperties') {
-    const parent = doc.getIn(path, true) as Node | undefined;
-    const key = String((error.params as { additionalProperty: string }).additionalProperty);
-    if (isMap(parent)) {
-      const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
-      const keyNode = pair && isPair(pair) ? (pair.key as Node | null) : null;
-      if (keyNode?.range) {
-        const pos = lineCounter.linePos(keyNode.range[0]);
-        return { line: pos.line, column: pos.col };
-      }
-    }
-  }
-  return positionOfPath(doc, lineCounter, path);
-}
-
-/** The position of the deepest node along `path` that exists (a missing field points at its parent). */
-function positionOfPath(doc: Document, lineCounter: LineCounter, path: (string | number)[]): { line: number; column: number } {
-  for (let length = path.length; length >= 0; length--) {
-    const node = (length === 0 ? doc.contents : doc.getIn(path.slice(0, length), true)) as Node | null | undefined;
-    if (node && (isMap(node) || isSeq(node) || isScalar(node)) && node.range) {
-      const pos = lineCounter.linePos(node.range[0]);
-      return { line: pos.line, column: pos.col };
-    }
-  }
-  return { line: 1, column: 1 };
 }
 
 export { SPEC_SCHEMA_PATH };

@@ -6,16 +6,6 @@
  * Plain JavaScript on purpose: the `.ts` loader in bin/ts-loader.cjs compiles each module once with @swc/core and
  * caches it, so a commit pays node's start-up and little more (see that file for why not @swc-node/register).
  */
-require('../../bin/ts-loader.cjs');
+const { exitWith } = require('../../bin/ts-loader.cjs');
 
-require('./hook.ts')
-  .hookMain(process.argv.slice(2))
-  .then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error) => {
-      console.error(error && error.stack ? error.stack : String(error));
-      process.exitCode = 2;
-    },
-  );
+exitWith(require('./hook.ts').hookMain(process.argv.slice(2)));

@@ -1,8 +1,8 @@
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Document, LineCounter, Node } from 'yaml';
 import { SpecwrightError } from '../errors';
+import { formatPath, isYamlMapping, mostSpecificError, parseYamlDocument, pathSegments, positionOfKey, positionOfPath, positionOfSchemaError } from '../yaml-source';
 import { readTextIfExists } from '../fs-utils';
 import type { Finding } from '../types';
 
@@ -59,29 +59,25 @@ function policyValidator(): ValidateFunction {
 
 /** Parses and validates a policy; errors name `file:line:column`, what was expected and how to fix it. */
 export function parsePolicy(source: string, file: string): Policy {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const yaml = require('yaml') as typeof import('yaml');
   const fail = (message: string, position: { line: number; column: number }, expected: string): never => {
     throw new SpecwrightError(message, { file, line: position.line, column: position.column, expected, fix: `edit ${file}; ${POLICY_HELP}`, code: 'POLICY_INVALID' });
   };
-  const lineCounter = new yaml.LineCounter();
-  const doc = yaml.parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
-  const firstError = doc.errors[0];
-  if (firstError) {
-    const pos = lineCounter.linePos(firstError.pos[0]);
-    fail(`YAML syntax error: ${firstError.message.split('\n')[0]}`, { line: pos.line, column: pos.col }, 'valid YAML (spaces for indentation, no duplicate keys)');
+  const parsed = parseYamlDocument(source);
+  if (parsed.syntaxError) {
+    fail(`YAML syntax error: ${parsed.syntaxError.message}`, parsed.syntaxError.position, 'valid YAML (spaces for indentation, no duplicate keys)');
   }
-  if (!yaml.isMap(doc.contents)) {
+  const { doc } = parsed;
+  if (!isYamlMapping(doc.contents)) {
     fail('policy must be a YAML mapping', { line: 1, column: 1 }, 'a mapping with `generated` and optionally `humanOnly` and `reviewers`');
   }
   const data = doc.toJS({ maxAliasCount: 20 }) as unknown;
   const validate = policyValidator();
   if (!validate(data)) {
-    const error = mostSpecific(validate.errors ?? []);
-    const path = segments(error.instancePath);
+    const error = mostSpecificError(validate.errors ?? []);
+    const path = pathSegments(error.instancePath);
     const params = error.params as Record<string, unknown>;
     const where = path.length ? `${formatPath(path)}: ` : '';
-    const position = error.keyword === 'additionalProperties' ? keyPosition(doc, lineCounter, path, String(params.additionalProperty)) : nodePosition(doc, lineCounter, path);
+    const position = positionOfSchemaError(parsed, error);
     switch (error.keyword) {
       case 'additionalProperties':
         fail(`${where}unknown field "${String(params.additionalProperty)}"`, position, 'only generated, humanOnly and reviewers');
@@ -99,63 +95,16 @@ export function parsePolicy(source: string, file: string): Policy {
   const raw = data as { generated: string[]; humanOnly?: string[]; reviewers?: Record<string, string[]> };
   const locations: Record<string, string> = {};
   const at = (path: (string | number)[]) => {
-    const pos = nodePosition(doc, lineCounter, path);
+    const pos = positionOfPath(parsed, path);
     return `${file}:${pos.line}:${pos.column}`;
   };
   raw.generated.forEach((_, index) => (locations[`generated[${index}]`] = at(['generated', index])));
   (raw.humanOnly ?? []).forEach((_, index) => (locations[`humanOnly[${index}]`] = at(['humanOnly', index])));
   for (const glob of Object.keys(raw.reviewers ?? {})) {
-    const pos = keyPosition(doc, lineCounter, ['reviewers'], glob);
+    const pos = positionOfKey(parsed, ['reviewers'], glob);
     locations[`reviewers.${glob}`] = `${file}:${pos.line}:${pos.column}`;
   }
   return { file, generated: raw.generated, humanOnly: raw.humanOnly ?? [], reviewers: raw.reviewers ?? {}, locations };
-}
-
-function mostSpecific(errors: ErrorObject[]): ErrorObject {
-  return errors.reduce((best, error) => (error.instancePath.length > best.instancePath.length ? error : best), errors[0] as ErrorObject);
-}
-
-function formatPath(path: (string | number)[]): string {
-  return path.reduce<string>((acc, segment) => {
-    if (typeof segment === 'number') return `${acc}[${segment}]`;
-    if (/^[A-Za-z_][\w]*$/.test(segment)) return acc ? `${acc}.${segment}` : segment;
-    return `${acc}[${JSON.stringify(segment)}]`;
-  }, '');
-}
-
-function segments(instancePath: string): (string | number)[] {
-  if (!instancePath) return [];
-  return instancePath
-    .slice(1)
-    .split('/')
-    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
-}
-
-function nodePosition(doc: Document, lineCounter: LineCounter, path: (string | number)[]): { line: number; column: number } {
-  for (let length = path.length; length >= 0; length--) {
-    const node = (length === 0 ? doc.contents : doc.getIn(path.slice(0, length), true)) as Node | null | undefined;
-    if (node && typeof node === 'object' && 'range' in node && node.range) {
-      const pos = lineCounter.linePos(node.range[0]);
-      return { line: pos.line, column: pos.col };
-    }
-  }
-  return { line: 1, column: 1 };
-}
-
-function keyPosition(doc: Document, lineCounter: LineCounter, path: (string | number)[], key: string): { line: number; column: number } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const yaml = require('yaml') as typeof import('yaml');
-  const parent = (path.length === 0 ? doc.contents : doc.getIn(path, true)) as Node | null | undefined;
-  if (yaml.isMap(parent)) {
-    const pair = parent.items.find((item) => yaml.isScalar(item.key) && String(item.key.value) === key);
-    const keyNode = pair?.key as Node | undefined;
-    if (keyNode?.range) {
-      const pos = lineCounter.linePos(keyNode.range[0]);
-      return { line: pos.line, column: pos.col };
-    }
-  }
-  return nodePosition(doc, lineCounter, path);
 }
 
 const matchers = new Map<string, (path: string) => boolean>();
