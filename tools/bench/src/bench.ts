@@ -1,0 +1,426 @@
+/**
+ * The measurements. Each one drives the real CLIs (nx with the daemon off, the specwright CLI, the pre-commit hook)
+ * against the synthetic workspace, and the generation talks HTTP to the local fake OpenAI server.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { startFakeOpenAI, type Reply } from '../../specwright/test/fake-openai';
+import { cleanEnv, median, nx, nxBin, run, setNodeOptions, type MemoryPeak, type RunOutcome } from './proc';
+import { summarize, type ProfileSummary } from './profile';
+import { createBenchWorkspace, gitCommitAll, knownAnswer, REPO_ROOT, type BenchWorkspace } from './workspace';
+
+export interface BenchOptions {
+  size: 'quick' | 'default' | 'custom';
+  specs: number;
+  projects: number;
+  /** Specs made stale for the generation measurement. */
+  stale: number;
+  /** Latency of every model answer, ms. */
+  latencyMs: number;
+  concurrency: number;
+  /** Share of model requests answered with `fault` instead (the SDK retries them). */
+  faultRate: number;
+  fault: 'status-500' | 'status-429' | 'reset';
+  /** Timed repetitions of each nx measurement (the median is reported). */
+  repeat: number;
+  /** Timed runs of the pre-commit hook. */
+  hookRuns: number;
+  /** Which measurements to run. */
+  only: Measurement[];
+  keep: boolean;
+  /** When set: after the timed runs, one extra check and one extra generation run with --cpu-prof into this folder. */
+  profileDir?: string;
+  /** Also time the nx:noop floor (no process per task). */
+  inlineFloor: boolean;
+  /** NODE_OPTIONS for every measured process (experiments, e.g. --max-old-space-size=256). */
+  nodeOptions?: string;
+  log: (line: string) => void;
+}
+
+export type Measurement = 'graph' | 'check' | 'generate' | 'hook' | 'memory';
+export const ALL_MEASUREMENTS: Measurement[] = ['graph', 'check', 'generate', 'hook', 'memory'];
+
+export const SIZES: Record<'quick' | 'default', Pick<BenchOptions, 'specs' | 'projects' | 'stale' | 'repeat' | 'hookRuns'>> = {
+  quick: { specs: 40, projects: 4, stale: 8, repeat: 1, hookRuns: 3 },
+  default: { specs: 1000, projects: 50, stale: 200, repeat: 3, hookRuns: 7 },
+};
+
+export const TARGETS = {
+  checkRatio: 1.2,
+  generationRatio: 1.15,
+  hookMs: 300,
+  rssMb: 400,
+};
+
+export interface Target {
+  name: string;
+  value: number | undefined;
+  unit: string;
+  limit: number;
+  /** true: met; false: missed; undefined: not measured. */
+  ok: boolean | undefined;
+}
+
+export interface BenchResult {
+  meta: {
+    date: string;
+    node: string;
+    nx: string;
+    cpus: number;
+    loadBefore: number[];
+    loadAfter: number[];
+    options: Omit<BenchOptions, 'log'>;
+    workspace?: string;
+    setupMs: number;
+  };
+  graph?: {
+    /** `nx show projects` right after `nx reset` (cold: no Nx or plugin cache), ms per repetition. */
+    coldWithPluginMs: number[];
+    coldWithoutPluginMs: number[];
+    /** With the plugin, but every spec hidden by .nxignore: the plugin's fixed cost. */
+    coldPluginNoSpecsMs: number[];
+    /** The same again, without reset (plugin cache warm), ms. */
+    warmWithPluginMs: number[];
+    warmPluginNoSpecsMs: number[];
+    warmWithoutPluginMs: number[];
+    /** (with plugin − without) / specs: the brief's definition, fixed cost included. */
+    coldPerSpecMs: number;
+    warmPerSpecMs: number;
+    /** with plugin but no specs − without: loading the plugin. */
+    coldFixedMs: number;
+    /** (with plugin − with plugin but no specs) / specs: what each spec adds. */
+    coldMarginalPerSpecMs: number;
+    warmMarginalPerSpecMs: number;
+    projectsWithTarget: number;
+  };
+  check?: {
+    freshMs: number[];
+    floorMs: number[];
+    floorInlineMs: number[];
+    ratio: number;
+    cachedMs: number[];
+    cachedFloorMs: number[];
+    cachedRatio: number;
+    cliCheckMs: number;
+    status: number;
+  };
+  generate?: {
+    stale: number;
+    latencyMs: number;
+    concurrency: number;
+    idealMs: number;
+    wallMs: number;
+    ratio: number;
+    requests: number;
+    faultsInjected: number;
+    status: number;
+    secondRunMs: number;
+    secondRequests: number;
+    secondStatus: number;
+    summary: string;
+  };
+  hook?: {
+    available: boolean;
+    command?: string;
+    reason?: string;
+    files: number;
+    ms: number[];
+    medianMs?: number;
+    status?: number;
+    output?: string;
+  };
+  memory?: {
+    check?: MemoryPeak;
+    checkCli?: MemoryPeak;
+    generate?: MemoryPeak;
+  };
+  profiles?: { run: string; dir: string; summaries: ProfileSummary[] }[];
+  targets: Target[];
+  problems: string[];
+}
+
+const CLI = 'tools/specwright/bin/specwright.js';
+
+function tail(output: string, lines = 25): string {
+  return output.trim().split('\n').slice(-lines).join('\n');
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const { log } = options;
+  const problems: string[] = [];
+  setNodeOptions(options.nodeOptions);
+  const loadBefore = loadavg();
+  const setupStarted = performance.now();
+  log(`building a synthetic workspace: ${options.specs} specs in ${options.projects} projects`);
+  const ws = await createBenchWorkspace({ specs: options.specs, projects: options.projects, log });
+  const setupMs = performance.now() - setupStarted;
+  log(`  workspace: ${ws.root} (${(setupMs / 1000).toFixed(1)} s)`);
+  const nxVersion = (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/nx/package.json'), 'utf8')) as { version: string }).version;
+  const { log: _log, ...recordedOptions } = options;
+  const result: BenchResult = {
+    meta: { date: new Date().toISOString(), node: process.version, nx: nxVersion, cpus: cpus().length, loadBefore, loadAfter: [], options: recordedOptions, setupMs, ...(options.keep ? { workspace: ws.root } : {}) },
+    targets: [],
+    problems,
+  };
+  const wanted = new Set(options.only);
+  try {
+    if (wanted.has('graph')) result.graph = await measureGraph(ws, options, problems);
+    if (wanted.has('check')) result.check = await measureCheck(ws, options, problems, result);
+    // `memory` samples whatever runs; alone (without check or generate) it samples one check.
+    else if (wanted.has('memory') && !wanted.has('generate')) await measureCheckMemory(ws, options, problems, result);
+    if (wanted.has('generate')) result.generate = await measureGenerate(ws, options, problems, result);
+    if (wanted.has('hook')) result.hook = await measureHook(ws, options, problems);
+  } finally {
+    result.meta.loadAfter = loadavg();
+    if (!options.keep) ws.cleanup();
+  }
+  result.targets = targetsOf(result);
+  return result;
+}
+
+async function expectOk(outcome: RunOutcome, what: string, problems: string[]): Promise<RunOutcome> {
+  if (outcome.status !== 0) problems.push(`${what} exited ${outcome.status}:\n${tail(outcome.output)}`);
+  return outcome;
+}
+
+/**
+ * (2) The plugin's createNodes cost: `nx show projects` right after `nx reset` (and once more, warm) in three
+ * variants — without the plugin in nx.json; with it but every spec hidden by .nxignore (the plugin's fixed cost:
+ * loading it in Nx's plugin worker); with it and every spec. Per spec = (with − without) / N, as asked, and the
+ * split into the fixed part and the part that grows with the specs.
+ */
+async function measureGraph(ws: BenchWorkspace, options: BenchOptions, problems: string[]): Promise<NonNullable<BenchResult['graph']>> {
+  options.log('project graph: `nx show projects` after `nx reset`: without the plugin / with it but no specs visible / with it');
+  const variants = ['withoutPlugin', 'pluginNoSpecs', 'withPlugin'] as const;
+  const cold: Record<(typeof variants)[number], number[]> = { withoutPlugin: [], pluginNoSpecs: [], withPlugin: [] };
+  const warm: Record<(typeof variants)[number], number[]> = { withoutPlugin: [], pluginNoSpecs: [], withPlugin: [] };
+  for (let repetition = 0; repetition < options.repeat; repetition++) {
+    for (const variant of variants) {
+      ws.write('nx.json', variant === 'withoutPlugin' ? ws.nxJson.withoutPlugin : ws.nxJson.withPlugin);
+      ws.write('.nxignore', variant === 'pluginNoSpecs' ? '*.spec.yaml\n' : '');
+      await nx(ws.root, ['reset'], { env: cleanEnv() });
+      const first = await expectOk(await nx(ws.root, ['show', 'projects'], { env: cleanEnv() }), `nx show projects (${variant}, cold)`, problems);
+      const second = await expectOk(await nx(ws.root, ['show', 'projects'], { env: cleanEnv() }), `nx show projects (${variant}, warm)`, problems);
+      cold[variant].push(first.ms);
+      warm[variant].push(second.ms);
+      options.log(`  ${variant.padEnd(14)} cold ${first.ms.toFixed(0)} ms, warm ${second.ms.toFixed(0)} ms`);
+    }
+  }
+  ws.write('nx.json', ws.nxJson.withPlugin);
+  ws.write('.nxignore', '');
+  await nx(ws.root, ['reset'], { env: cleanEnv() });
+  const listed = await nx(ws.root, ['show', 'projects', '--with-target', 'generate-from-spec'], { env: cleanEnv() });
+  const projectsWithTarget = listed.output.split('\n').filter((line) => /^p\d{3}$/.test(line.trim())).length;
+  if (projectsWithTarget !== options.projects) problems.push(`expected ${options.projects} projects with generate-from-spec, nx lists ${projectsWithTarget}:\n${tail(listed.output)}`);
+  const m = (values: number[]) => median(values);
+  return {
+    coldWithPluginMs: cold.withPlugin,
+    coldPluginNoSpecsMs: cold.pluginNoSpecs,
+    coldWithoutPluginMs: cold.withoutPlugin,
+    warmWithPluginMs: warm.withPlugin,
+    warmPluginNoSpecsMs: warm.pluginNoSpecs,
+    warmWithoutPluginMs: warm.withoutPlugin,
+    coldPerSpecMs: (m(cold.withPlugin) - m(cold.withoutPlugin)) / options.specs,
+    warmPerSpecMs: (m(warm.withPlugin) - m(warm.withoutPlugin)) / options.specs,
+    coldFixedMs: m(cold.pluginNoSpecs) - m(cold.withoutPlugin),
+    coldMarginalPerSpecMs: (m(cold.withPlugin) - m(cold.pluginNoSpecs)) / options.specs,
+    warmMarginalPerSpecMs: (m(warm.withPlugin) - m(warm.pluginNoSpecs)) / options.specs,
+    projectsWithTarget,
+  };
+}
+
+/** (1) Fresh check vs the floor, uncached and cached; (5) the check's peak RSS. */
+async function measureCheck(ws: BenchWorkspace, options: BenchOptions, problems: string[], result: BenchResult): Promise<NonNullable<BenchResult['check']>> {
+  options.log('fresh check vs the floor: `nx run-many -t generate-from-spec --check` vs `nx run-many -t noop` (nx:run-commands `true`)');
+  const env = cleanEnv();
+  const check = (extra: string[] = []) => nx(ws.root, ['run-many', '-t', 'generate-from-spec', '--check', ...extra], { env });
+  const floor = (target: string, extra: string[] = []) => nx(ws.root, ['run-many', '-t', target, ...extra], { env });
+  // Warm the OS file cache once; not timed.
+  if (options.repeat > 1) await expectOk(await nx(ws.root, ['show', 'projects'], { env }), 'nx show projects', problems);
+  const freshMs: number[] = [];
+  const floorMs: number[] = [];
+  const floorInlineMs: number[] = [];
+  let status = 0;
+  for (let repetition = 0; repetition < options.repeat; repetition++) {
+    const f = await expectOk(await floor('noop', ['--skip-nx-cache']), 'floor (noop)', problems);
+    const c = await expectOk(await check(['--skip-nx-cache']), 'fresh check', problems);
+    const i = options.inlineFloor ? await expectOk(await floor('noop-inline', ['--skip-nx-cache']), 'floor (nx:noop)', problems) : undefined;
+    status ||= c.status;
+    floorMs.push(f.ms);
+    freshMs.push(c.ms);
+    if (i) floorInlineMs.push(i.ms);
+    options.log(`  check ${c.ms.toFixed(0)} ms, floor ${f.ms.toFixed(0)} ms${i ? `, nx:noop ${i.ms.toFixed(0)} ms` : ''}`);
+  }
+  options.log('cached: the same without --skip-nx-cache, after one run that fills the cache');
+  await expectOk(await check(), 'check (filling the cache)', problems);
+  await expectOk(await floor('noop'), 'floor (filling the cache)', problems);
+  const cachedMs: number[] = [];
+  const cachedFloorMs: number[] = [];
+  for (let repetition = 0; repetition < options.repeat; repetition++) {
+    const f = await expectOk(await floor('noop'), 'cached floor', problems);
+    const c = await expectOk(await check(), 'cached check', problems);
+    if (!/cache/i.test(c.output)) problems.push(`the cached check did not report cache hits:\n${tail(c.output, 8)}`);
+    cachedFloorMs.push(f.ms);
+    cachedMs.push(c.ms);
+    options.log(`  cached check ${c.ms.toFixed(0)} ms, cached floor ${f.ms.toFixed(0)} ms`);
+  }
+
+  const cliCheckMs = options.only.includes('memory') ? await measureCheckMemory(ws, options, problems, result) : 0;
+  if (options.profileDir) {
+    const dir = join(options.profileDir, 'check');
+    options.log(`  profiling one check run into ${dir}`);
+    await profiled(dir, result, 'nx run-many -t generate-from-spec --check --skip-nx-cache', () =>
+      run(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, nxBin(ws.root), 'run-many', '-t', 'generate-from-spec', '--check', '--skip-nx-cache'], { cwd: ws.root, env }),
+    );
+  }
+  return { freshMs, floorMs, floorInlineMs, ratio: median(freshMs) / median(floorMs), cachedMs, cachedFloorMs, cachedRatio: median(cachedMs) / median(cachedFloorMs), cliCheckMs, status };
+}
+
+/** (5) Peak RSS of the check: nx run-many (whole tree) and `specwright check` (one process). Returns the CLI's time. */
+async function measureCheckMemory(ws: BenchWorkspace, options: BenchOptions, problems: string[], result: BenchResult): Promise<number> {
+  options.log('peak RSS of the check: nx run-many (whole tree) and `specwright check` (one process)');
+  const env = cleanEnv();
+  result.memory ??= {};
+  const sampled = await expectOk(await nx(ws.root, ['run-many', '-t', 'generate-from-spec', '--check', '--skip-nx-cache'], { env, memory: true }), 'check (memory)', problems);
+  if (sampled.memory) result.memory.check = sampled.memory;
+  const cli = await expectOk(await run(process.execPath, [CLI, 'check'], { cwd: ws.root, env, memory: true }), 'specwright check', problems);
+  if (cli.memory) result.memory.checkCli = cli.memory;
+  return cli.ms;
+}
+
+/** (3) Generation of stale specs through the CLI, every gate on, against the fake server with latency. */
+async function measureGenerate(ws: BenchWorkspace, options: BenchOptions, problems: string[], result: BenchResult): Promise<NonNullable<BenchResult['generate']>> {
+  const stale = Math.min(options.stale, ws.specs.length);
+  const step = ws.specs.length / stale;
+  const staleSpecs = Array.from({ length: stale }, (_, index) => ws.specs[Math.floor(index * step)]!);
+  for (const spec of staleSpecs) ws.write(spec.file, spec.yaml(2));
+  options.log(`generation: ${stale} stale specs, ${options.latencyMs} ms latency, concurrency ${options.concurrency}, every gate on (\`specwright generate --concurrency ${options.concurrency}\`)`);
+
+  const server = await startFakeOpenAI();
+  const answer = knownAnswer(ws.specs);
+  let faultsInjected = 0;
+  server.fallback = (request) => {
+    if (options.faultRate > 0 && Math.random() < options.faultRate) {
+      faultsInjected++;
+      const fault: Reply = options.fault === 'reset' ? { kind: 'reset' } : { kind: 'status', status: options.fault === 'status-429' ? 429 : 500, headers: { 'retry-after': '0' } };
+      return fault;
+    }
+    const id = /^id: (\S+)$/m.exec(request.body.messages[1]?.content ?? '')?.[1] ?? '';
+    const files = answer(id);
+    if (!files) return { kind: 'status', status: 400, body: { error: { message: `bench: unknown spec ${id}` } } };
+    return { kind: 'answer', files, delayMs: options.latencyMs, usage: { prompt: 900, completion: 120, cached: 768 } };
+  };
+  try {
+    const env = cleanEnv({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'bench-key' });
+    const args = [CLI, 'generate', '--concurrency', String(options.concurrency)];
+    const first = await run(process.execPath, args, { cwd: ws.root, env, memory: options.only.includes('memory') });
+    const requests = server.requests.length;
+    if (first.status !== 0) problems.push(`specwright generate exited ${first.status}:\n${tail(first.output, 40)}`);
+    if (first.memory) {
+      result.memory ??= {};
+      result.memory.generate = first.memory;
+    }
+    const second = await run(process.execPath, args, { cwd: ws.root, env });
+    const secondRequests = server.requests.length - requests;
+    if (second.status !== 0) problems.push(`second specwright generate exited ${second.status}:\n${tail(second.output, 20)}`);
+    if (options.profileDir) {
+      const dir = join(options.profileDir, 'generate');
+      options.log(`  profiling one more generation of the same ${stale} specs into ${dir}`);
+      for (const spec of staleSpecs) ws.write(spec.file, spec.yaml(3));
+      await profiled(dir, result, `specwright generate --concurrency ${options.concurrency} (${stale} stale)`, () => run(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args], { cwd: ws.root, env }));
+    }
+    const idealMs = Math.ceil(stale / options.concurrency) * options.latencyMs;
+    options.log(`  wall ${first.ms.toFixed(0)} ms (ideal ${idealMs} ms), ${requests} requests; second run ${second.ms.toFixed(0)} ms, ${secondRequests} requests`);
+    return {
+      stale,
+      latencyMs: options.latencyMs,
+      concurrency: options.concurrency,
+      idealMs,
+      wallMs: first.ms,
+      ratio: first.ms / idealMs,
+      requests,
+      faultsInjected,
+      status: first.status,
+      secondRunMs: second.ms,
+      secondRequests,
+      secondStatus: second.status,
+      summary: tail(first.output, 12),
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+/**
+ * (4) The pre-commit hook on a 20-file commit (10 hand-written files, 10 specs with a comment added: they stay
+ * fresh). The hook is whatever the workspace's .husky/pre-commit runs (copied from the repository); when there is
+ * none yet, the slot reports that.
+ */
+async function measureHook(ws: BenchWorkspace, options: BenchOptions, problems: string[]): Promise<NonNullable<BenchResult['hook']>> {
+  const FILES = 20;
+  const hookFile = join(ws.root, '.husky/pre-commit');
+  const command = existsSync(hookFile)
+    ? readFileSync(hookFile, 'utf8')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line && !line.startsWith('#'))
+        .join('\n')
+    : '';
+  if (!command) {
+    const reason = existsSync(hookFile) ? '.husky/pre-commit runs nothing' : 'the repository has no .husky/pre-commit yet';
+    options.log(`pre-commit: not measured (${reason})`);
+    return { available: false, reason, files: FILES, ms: [] };
+  }
+  options.log(`pre-commit: \`${command}\` on a ${FILES}-file commit`);
+  const env = cleanEnv({ GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' });
+  gitCommitAll(ws.root, 'synthetic workspace');
+  // Approve every generated output when the CLI has a review command, so the hook sees a reviewed workspace.
+  const review = await run(process.execPath, [CLI, 'review', '--approve'], { cwd: ws.root, env });
+  if (review.status === 0) gitCommitAll(ws.root, 'reviewed');
+  else options.log(`  (no review approval: \`specwright review --approve\` exited ${review.status})`);
+
+  const projects = ws.projects;
+  for (let index = 0; index < FILES / 2; index++) {
+    const project = projects[index % projects.length]!;
+    ws.write(`${project.root}/src/notes/note-${index}.ts`, `export const note${index} = ${index};\n`);
+  }
+  const touched = ws.specs.filter((_, index) => index % Math.max(1, Math.floor(ws.specs.length / (FILES / 2))) === 0).slice(0, FILES / 2);
+  for (const spec of touched) ws.write(spec.file, `${ws.read(spec.file)}# touched by the benchmark commit\n`);
+  await run('git', ['add', '-A'], { cwd: ws.root, env });
+  const staged = (await run('git', ['diff', '--cached', '--name-only'], { cwd: ws.root, env })).output.trim().split('\n').filter(Boolean);
+  if (staged.length !== FILES) problems.push(`the benchmark commit stages ${staged.length} files, not ${FILES}`);
+
+  await run('sh', ['-c', command], { cwd: ws.root, env }); // warm the compile cache and the OS file cache
+  const ms: number[] = [];
+  let last: RunOutcome | undefined;
+  for (let index = 0; index < options.hookRuns; index++) {
+    last = await run('sh', ['-c', command], { cwd: ws.root, env });
+    ms.push(last.ms);
+  }
+  if (last && last.status !== 0) problems.push(`the pre-commit hook exited ${last.status} on the benchmark commit:\n${tail(last.output, 15)}`);
+  options.log(`  median ${median(ms).toFixed(0)} ms (exit ${last?.status})`);
+  return { available: true, command, files: staged.length, ms, medianMs: median(ms), status: last?.status ?? -1, output: tail(last?.output ?? '', 10) };
+}
+
+/** Runs `command` (which writes .cpuprofile files into `dir`) and keeps the summaries of its profiles. */
+async function profiled(dir: string, result: BenchResult, label: string, command: () => Promise<RunOutcome>): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const outcome = await command();
+  const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
+  const summaries = files.map((name) => summarize(join(dir, name), 10)).sort((a, b) => b.ms - a.ms);
+  result.profiles ??= [];
+  result.profiles.push({ run: `${label} (exit ${outcome.status}, ${outcome.ms.toFixed(0)} ms profiled)`, dir, summaries });
+}
+
+function targetsOf(result: BenchResult): Target[] {
+  const target = (name: string, value: number | undefined, unit: string, limit: number): Target => ({ name, value, unit, limit, ok: value === undefined || Number.isNaN(value) ? undefined : value <= limit });
+  const memory = [result.memory?.check?.largestProcessMb, result.memory?.checkCli?.largestProcessMb, result.memory?.generate?.largestProcessMb].filter((v): v is number => v !== undefined);
+  return [
+    target('fresh check / floor', result.check?.ratio, '×', TARGETS.checkRatio),
+    target('cached check / cached floor', result.check?.cachedRatio, '×', TARGETS.checkRatio),
+    target('generation / ideal', result.generate?.ratio, '×', TARGETS.generationRatio),
+    target('pre-commit (20 files)', result.hook?.medianMs, 'ms', TARGETS.hookMs),
+    target('peak RSS (largest process)', memory.length ? Math.max(...memory) : undefined, 'MB', TARGETS.rssMb),
+  ];
+}

@@ -1,0 +1,65 @@
+import type { BenchResult } from './bench';
+import { median } from './proc';
+
+const ms = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '—' : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(0)} ms`);
+const ratio = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '—' : `${value.toFixed(2)}×`);
+const mb = (value: number | undefined) => (value === undefined ? '—' : `${value.toFixed(0)} MB`);
+const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'ok' : 'MISSED');
+
+/** The human-readable table: one row per measurement, each ratio next to its target. */
+export function formatTable(result: BenchResult): string {
+  const rows: [string, string, string, string][] = [];
+  const row = (name: string, value: string, target = '', status = '') => rows.push([name, value, target, status]);
+  const { meta, graph, check, generate, hook, memory } = result;
+  const targets = new Map(result.targets.map((t) => [t.name, t]));
+  const targetCell = (name: string) => {
+    const t = targets.get(name);
+    return t ? `≤ ${t.limit}${t.unit === '×' ? '×' : ` ${t.unit}`}` : '';
+  };
+  const statusCell = (name: string) => verdict(targets.get(name)?.ok);
+
+  if (check) {
+    row('fresh check: nx run-many -t generate-from-spec --check --skip-nx-cache', ms(median(check.freshMs)));
+    row('floor: nx run-many -t noop (nx:run-commands `true`) --skip-nx-cache', ms(median(check.floorMs)));
+    row('  (nx:noop, no process per task, for reference)', ms(median(check.floorInlineMs)));
+    row('  fresh check / floor', ratio(check.ratio), targetCell('fresh check / floor'), statusCell('fresh check / floor'));
+    row('cached check (second run, cache hits)', ms(median(check.cachedMs)));
+    row('cached floor', ms(median(check.cachedFloorMs)));
+    row('  cached check / cached floor', ratio(check.cachedRatio), targetCell('cached check / cached floor'), statusCell('cached check / cached floor'));
+    if (check.cliCheckMs) row('specwright check (CLI, one process, whole workspace)', ms(check.cliCheckMs));
+  }
+  if (graph) {
+    row('project graph after nx reset: without plugin / plugin, no specs / plugin', `${ms(median(graph.coldWithoutPluginMs))} / ${ms(median(graph.coldPluginNoSpecsMs))} / ${ms(median(graph.coldWithPluginMs))}`);
+    row('  createNodes per spec, cold: (with − without) / N', `${graph.coldPerSpecMs.toFixed(3)} ms`);
+    row('    = plugin load (fixed) + per spec (marginal)', `${ms(graph.coldFixedMs)} + ${graph.coldMarginalPerSpecMs.toFixed(3)} ms`);
+    row('project graph again, warm: without / plugin, no specs / plugin', `${ms(median(graph.warmWithoutPluginMs))} / ${ms(median(graph.warmPluginNoSpecsMs))} / ${ms(median(graph.warmWithPluginMs))}`);
+    row('  createNodes per spec, warm: (with − without) / N; marginal', `${graph.warmPerSpecMs.toFixed(3)} ms; ${graph.warmMarginalPerSpecMs.toFixed(3)} ms`);
+  }
+  if (generate) {
+    row(`generation: ${generate.stale} stale @ ${generate.latencyMs} ms, concurrency ${generate.concurrency}, all gates`, ms(generate.wallMs));
+    row('  ideal ceil(N/c)·latency', ms(generate.idealMs));
+    row('  generation / ideal', ratio(generate.ratio), targetCell('generation / ideal'), statusCell('generation / ideal'));
+    row('  model requests (first run)', `${generate.requests}${generate.faultsInjected ? ` (${generate.faultsInjected} faults injected)` : ''}`, `= ${generate.stale}`, generate.requests - generate.faultsInjected === generate.stale ? 'ok' : 'MISSED');
+    row('  second run: wall / model requests', `${ms(generate.secondRunMs)} / ${generate.secondRequests}`, '= 0', generate.secondRequests === 0 ? 'ok' : 'MISSED');
+  }
+  if (hook) {
+    if (hook.available) row(`pre-commit hook, ${hook.files}-file commit (median of ${hook.ms.length}, exit ${hook.status})`, ms(hook.medianMs), targetCell('pre-commit (20 files)'), statusCell('pre-commit (20 files)'));
+    else row('pre-commit hook, 20-file commit', `not measured: ${hook.reason}`, targetCell('pre-commit (20 files)'), 'n/a');
+  }
+  if (memory) {
+    const peak = (label: string, value: typeof memory.check) => {
+      if (!value) return;
+      row(`peak RSS, ${label}: largest process / whole tree${value.timeMaxRssMb !== undefined ? ' / time -v' : ''}`, `${mb(value.largestProcessMb)} / ${mb(value.treeMb)}${value.timeMaxRssMb !== undefined ? ` / ${mb(value.timeMaxRssMb)}` : ''}`);
+    };
+    peak('nx check', memory.check);
+    peak('specwright check', memory.checkCli);
+    peak('generate', memory.generate);
+    row('  peak RSS (largest single process)', mb(targets.get('peak RSS (largest process)')?.value), targetCell('peak RSS (largest process)'), statusCell('peak RSS (largest process)'));
+  }
+
+  const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((r) => (r[column] ?? '').length), 0));
+  const lines = rows.map((r) => r.map((cell, column) => (column === 1 ? cell.padStart(widths[column] as number) : cell.padEnd(widths[column] as number))).join('  ').trimEnd());
+  const header = `Specwright bench — ${meta.options.specs} specs / ${meta.options.projects} projects, node ${meta.node}, nx ${meta.nx}, ${meta.cpus} CPUs, load ${meta.loadBefore.map((l) => l.toFixed(1)).join(' ')} → ${meta.loadAfter.map((l) => l.toFixed(1)).join(' ')}; medians of ${meta.options.repeat}`;
+  const problems = result.problems.length ? `\n\nProblems:\n${result.problems.map((p) => `- ${p.split('\n').join('\n  ')}`).join('\n')}` : '';
+  return `${header}\n${'─'.repeat(Math.min(header.length, 140))}\n${lines.join('\n')}${problems}`;
+}
