@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpecwrightError } from './errors';
+import { positionOfText } from './graph';
 import { readTextIfExists, sha256, writeFileAtomic } from './fs-utils';
 import type { ContractRef, JsonSchema, ParsedSpec, ResolvedContracts, ResolvedSpec } from './types';
 
@@ -31,6 +32,7 @@ export class ContractResolver {
       if (definition === undefined) {
         throw new SpecwrightError(`contract ${key} refers to type "${name}", which ${parsed.typesFile} does not export`, {
           file: parsed.file,
+          ...positionOfTypeReference(parsed.source, name),
           expected: `an exported type or interface named ${name} in ${parsed.typesFile}${definitions ? ` (it exports: ${Object.keys(definitions).join(', ') || 'nothing'})` : ''}`,
           fix: `export ${name} from ${parsed.typesFile}, or use an inline \`schema:\``,
           code: 'CONTRACT_TYPE_MISSING',
@@ -118,6 +120,13 @@ export class ContractResolver {
       // The cache is an optimisation; a read-only node_modules must not fail the run.
     }
   }
+}
+
+/** Where `type: Name` stands in the spec's text. */
+function positionOfTypeReference(source: string, name: string): { line: number; column: number } | Record<string, never> {
+  const match = new RegExp(`\\btype:\\s*["']?${name}\\b`).exec(source);
+  if (!match) return {};
+  return positionOfText(source, name, match.index);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, statSync } from 'node:fs';
 import { dirname, basename, join, relative, sep } from 'node:path';
+import { SpecwrightError } from './errors';
 
 /** Prefix of the temporary files atomic writes rename into place. */
 export const TEMP_PREFIX = '.specwright-tmp-';
@@ -27,12 +28,23 @@ export function readTextIfExists(path: string): string | undefined {
   }
 }
 
-export function fileHashIfExists(path: string): string | undefined {
+/**
+ * The content hash of a file, `undefined` when there is none. Anything else at that path (a folder, an unreadable
+ * file) is the tool's own error naming the path, never a bare errno.
+ */
+export function fileHashIfExists(path: string, displayPath = path): string | undefined {
   try {
     return sha256(readFileSync(path));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new SpecwrightError(`cannot read ${displayPath}: ${code === 'EISDIR' ? 'it is a folder, where a generated file should be' : (code ?? (error as Error).message)}`, {
+      file: displayPath,
+      expected: 'a generated file (or nothing) at this path',
+      fix: code === 'EISDIR' ? `move the folder ${displayPath} away, or change the spec's outputs` : `make ${displayPath} readable`,
+      code: 'OUTPUT_UNREADABLE',
+      cause: error,
+    });
   }
 }
 
@@ -68,6 +80,18 @@ export function writeFileAtomic(path: string, content: string): void {
     }
     throw error;
   }
+}
+
+/** A failed write as the tool's own error: which file, the errno, and that freeing space or access fixes it. */
+export function writeFailure(file: string, error: unknown, then: string): SpecwrightError {
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new SpecwrightError(`cannot write ${file}: ${code}`, {
+    file,
+    expected: 'a writable file and enough disk space',
+    fix: `free disk space or make ${file} writable, then ${then}`,
+    code: 'WRITE_FAILED',
+    cause: error,
+  });
 }
 
 /** JSON with object keys sorted at every level: the same value always serializes to the same bytes. */

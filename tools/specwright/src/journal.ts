@@ -1,8 +1,8 @@
 import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SpecwrightError } from './errors';
-import { fileHashIfExists, readTextIfExists, sha256, TEMP_PREFIX, writeFileAtomic } from './fs-utils';
-import { readLock, writeLock, type LockEntry } from './lock';
+import { isSpecwrightError, SpecwrightError } from './errors';
+import { fileHashIfExists, readTextIfExists, sha256, TEMP_PREFIX, writeFailure, writeFileAtomic } from './fs-utils';
+import { LOCK_FILE_NAME, readLock, writeLock, type LockEntry } from './lock';
 
 export const JOURNAL_FILE_NAME = '.specwright-journal.json';
 
@@ -33,25 +33,41 @@ export function commitSpecWrite(workspaceRoot: string, projectRoot: string, spec
   const previous: Journal['previous'] = {};
   for (const file of files.keys()) previous[file] = readTextIfExists(join(workspaceRoot, file)) ?? null;
   const journal: Journal = { specId, entry, files: Object.fromEntries(files), previous };
-  writeFileAtomic(journalPath(workspaceRoot, projectRoot), JSON.stringify(journal));
+  const journalFile = journalPathIn(projectRoot);
+  try {
+    writeFileAtomic(journalPath(workspaceRoot, projectRoot), JSON.stringify(journal));
+  } catch (error) {
+    throw writeFailure(journalFile, error, 'run `nx generate-from-spec` again (nothing was changed)');
+  }
   try {
     applyJournal(workspaceRoot, projectRoot, journal);
   } catch (error) {
     // A write error (read-only file, full disk) in this run: put back what was already replaced, so the spec's
-    // files and lock entry stay exactly as they were.
-    rollBack(workspaceRoot, projectRoot, journal);
+    // files and lock entry stay exactly as they were. If even that fails (the disk is still full), the journal
+    // stays, and the next writing run finishes the write instead.
+    if (!rollBack(workspaceRoot, projectRoot, journal) && isSpecwrightError(error)) {
+      throw new SpecwrightError(`${error.message}; the half-done write is kept in ${journalFile} and finished by the next run`, {
+        ...(error.file ? { file: error.file } : {}),
+        ...(error.expected ? { expected: error.expected } : {}),
+        ...(error.fix ? { fix: error.fix } : {}),
+        code: error.code,
+        cause: error,
+      });
+    }
     throw error;
   }
 }
 
-function rollBack(workspaceRoot: string, projectRoot: string, journal: Journal): void {
+/** Puts back the previous contents; true when every file is as it was and the journal is gone. */
+function rollBack(workspaceRoot: string, projectRoot: string, journal: Journal): boolean {
   for (const [file, content] of Object.entries(journal.previous)) {
     const absolute = join(workspaceRoot, file);
     try {
-      if (content === null) unlinkSync(absolute);
-      else if (readTextIfExists(absolute) !== content) writeFileAtomic(absolute, content);
+      if (content === null) {
+        if (readTextIfExists(absolute) !== undefined) unlinkSync(absolute);
+      } else if (readTextIfExists(absolute) !== content) writeFileAtomic(absolute, content);
     } catch {
-      // Best effort: the file that failed to be written is still the old one.
+      return false;
     }
   }
   try {
@@ -59,6 +75,11 @@ function rollBack(workspaceRoot: string, projectRoot: string, journal: Journal):
   } catch {
     // Already gone.
   }
+  return true;
+}
+
+function journalPathIn(projectRoot: string): string {
+  return projectRoot === '.' ? JOURNAL_FILE_NAME : `${projectRoot}/${JOURNAL_FILE_NAME}`;
 }
 
 /**
@@ -114,17 +135,15 @@ function applyJournal(workspaceRoot: string, projectRoot: string, journal: Journ
       mkdirSync(dirname(absolute), { recursive: true });
       writeFileAtomic(absolute, content);
     } catch (error) {
-      throw new SpecwrightError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-        file,
-        expected: 'a writable file and enough disk space',
-        fix: `make ${file} writable / free disk space, then run \`nx generate-from-spec\` again (the interrupted write is kept in ${projectRoot}/${JOURNAL_FILE_NAME} and finished then)`,
-        code: 'WRITE_FAILED',
-        cause: error,
-      });
+      throw writeFailure(file, error, 'run `nx generate-from-spec` again');
     }
   }
   const lock = readLock(workspaceRoot, projectRoot);
   lock.specs[journal.specId] = journal.entry;
-  writeLock(workspaceRoot, projectRoot, lock);
+  try {
+    writeLock(workspaceRoot, projectRoot, lock);
+  } catch (error) {
+    throw writeFailure(projectRoot === '.' ? LOCK_FILE_NAME : `${projectRoot}/${LOCK_FILE_NAME}`, error, 'run `nx generate-from-spec` again');
+  }
   unlinkSync(journalPath(workspaceRoot, projectRoot));
 }

@@ -82,7 +82,7 @@ export function parseLock(text: string, file: string): LockFile {
     throw new SpecwrightError('lock file has no "specs" object', { file, line: 1, column: 1, expected: '{ "lockVersion": 1, "specs": { … } }', fix, code: 'LOCK_INVALID' });
   }
   if (lock.lockVersion !== LOCK_VERSION) {
-    throw new SpecwrightError(`lock file version ${String(lock.lockVersion)} is not supported`, {
+    throw new SpecwrightError(`lock file version ${JSON.stringify(lock.lockVersion) ?? 'undefined'} is not supported`, {
       file,
       line: 1,
       column: 1,

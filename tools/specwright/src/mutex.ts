@@ -1,6 +1,7 @@
 import { openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { SpecwrightError } from './errors';
+import { isSpecwrightError, SpecwrightError } from './errors';
+import { writeFailure } from './fs-utils';
 
 export const RUN_LOCK_FILE_NAME = '.specwright-run.lock';
 
@@ -23,11 +24,19 @@ export async function withProjectRunLock<T>(workspaceRoot: string, projectRoot: 
   for (;;) {
     try {
       const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
+      try {
+        writeSync(fd, String(process.pid));
+      } catch (error) {
+        // An empty lock would block every later run until its mtime is judged; take it back and say why.
+        closeSync(fd);
+        unlinkSync(path);
+        throw writeFailure(`${projectRoot}/${RUN_LOCK_FILE_NAME}`, error, 'run again');
+      }
       closeSync(fd);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (isSpecwrightError(error)) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailure(`${projectRoot}/${RUN_LOCK_FILE_NAME}`, error, 'run again');
       let owner = NaN;
       try {
         owner = Number(readFileSync(path, 'utf8'));

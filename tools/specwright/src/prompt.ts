@@ -79,10 +79,17 @@ export function buildMessages(spec: ResolvedSpec, context: PromptContext): ChatM
   ];
 }
 
+/** A rejected answer longer than this is echoed cut: a runaway answer must not make every later request huge. */
+export const MAX_ECHOED_ANSWER_CHARS = 64 * 1024;
+
 export function repairMessages(previous: ChatMessage[], answer: string, feedback: string, attempt: number, maxAttempts: number): ChatMessage[] {
+  const echoed =
+    answer.length <= MAX_ECHOED_ANSWER_CHARS
+      ? answer
+      : `${answer.slice(0, MAX_ECHOED_ANSWER_CHARS)}\n… [answer cut: ${answer.length} characters in all]`;
   return [
     ...previous,
-    { role: 'assistant', content: answer },
+    { role: 'assistant', content: echoed },
     {
       role: 'user',
       content: `Your answer was rejected by the checks (attempt ${attempt} of ${maxAttempts}). Fix every problem below and answer again with the complete files, in the same JSON format.\n\n${feedback}`,

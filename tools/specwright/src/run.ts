@@ -94,7 +94,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     }
     const selected = only.length > 0 ? own.filter((spec) => only.includes(spec.spec.id)) : own;
     const policy = loadPolicy(workspaceRoot);
-    const plan = planSpecs(selected, locks, (file) => fileHashIfExists(join(workspaceRoot, file)), { force: !!request.force, only }).map((planned) => {
+    const plan = planSpecs(selected, locks, (file) => fileHashIfExists(join(workspaceRoot, file), file), { force: !!request.force, only }).map((planned) => {
       const refused = checkGenerationAllowed(policy, planned.spec.outputFiles);
       return refused.length === 0 ? planned : { ...planned, refusal: refused.map((finding) => `${finding.message}; ${finding.fix}`).join('\n') };
     });

@@ -62,24 +62,15 @@ afterEach(() => {
 });
 
 describe('faults: a full disk (ENOSPC) at each point of a write', () => {
-  // KNOWN BUGS, each marked below (the case is `it.fails` until src/ is fixed; then remove the marker):
-  // A  src/mutex.ts withProjectRunLock: when writing the pid into the freshly created run lock fails, the bare
-  //    `Error: ENOSPC: no space left on device, write` escapes runPipeline (no file, no fix; the CLI prints it
-  //    with exit 2), the fd is leaked and an empty libs/demo/.specwright-run.lock is left behind.
-  // B  src/journal.ts commitSpecWrite / applyJournal: a failed write of the journal (before the try) or of the lock
-  //    file (writeLock is outside the per-file try) is reported as the bare errno text `ENOSPC: no space left on
-  //    device, write` — no file, no fix — unlike a failed output write (WRITE_FAILED, file, fix).
-  // C  src/journal.ts rollBack: when restoring the previous content fails too (the disk is still full) it
-  //    swallows the error and still deletes the journal. The spec is left half-written (first output new, second
-  //    old, lock old — or both outputs new and the lock old) with nothing to roll it forward, and the next run
-  //    reports the outputs as `drifted` (edited by hand), refusing to regenerate without --force. Keeping the
-  //    journal when a restore fails would let the next run finish the write.
+  // Known bugs would be marked per point below (the case is `it.fails` until src/ is fixed). The ones this suite
+  // found — a bare ENOSPC from the run lock and from the journal/lock writes, and a rollback that deleted the journal
+  // although restoring failed — are fixed.
   const POINTS: { point: string; matches: (path: string) => boolean; knownBug: { once?: string; full?: string } }[] = [
-    { point: 'the run lock', matches: (path) => path.endsWith(RUN_LOCK_FILE_NAME), knownBug: { once: 'A', full: 'A' } },
-    { point: 'the journal', matches: (path) => path.includes(`.specwright-tmp-${JOURNAL_FILE_NAME}`), knownBug: { once: 'B', full: 'B' } },
+    { point: 'the run lock', matches: (path) => path.endsWith(RUN_LOCK_FILE_NAME), knownBug: {} },
+    { point: 'the journal', matches: (path) => path.includes(`.specwright-tmp-${JOURNAL_FILE_NAME}`), knownBug: {} },
     { point: 'the first output', matches: (path) => path.includes('.specwright-tmp-pair-a.ts'), knownBug: {} },
-    { point: 'the second output', matches: (path) => path.includes('.specwright-tmp-pair-b.ts'), knownBug: { full: 'C' } },
-    { point: 'the lock file', matches: (path) => path.includes('.specwright-tmp-specwright.lock.json'), knownBug: { once: 'B', full: 'B, C' } },
+    { point: 'the second output', matches: (path) => path.includes('.specwright-tmp-pair-b.ts'), knownBug: {} },
+    { point: 'the lock file', matches: (path) => path.includes('.specwright-tmp-specwright.lock.json'), knownBug: {} },
   ];
 
   it('writes, in order: run lock, journal, outputs, lock (what the cases below break)', async () => {

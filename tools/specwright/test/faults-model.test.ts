@@ -88,10 +88,9 @@ describe('faults: model answers and API errors change nothing', () => {
       expect(server.requests).toHaveLength(2);
     }, 30_000);
 
-    // KNOWN BUG (src/prompt.ts repairMessages, called from src/generate.ts): the repair turn sends the rejected
-    // answer back verbatim, so a 10 MB answer makes every further request 10 MB (≈2.5M tokens: past any context
-    // window, and paid for). A rejected oversized answer should be echoed truncated (or replaced by a note).
-    it.fails('10 MB of code is not sent back to the model in the repair turn', async () => {
+    // Regression: the repair turn used to send the rejected answer back verbatim, so a 10 MB answer made every
+    // further request 10 MB (≈2.5M tokens: past any context window, and paid for). It is echoed cut now.
+    it('10 MB of code is not sent back to the model in the repair turn', async () => {
       const huge = `export const x = 1;\n${'// filler\n'.repeat(1_048_576)}`;
       server.fallback = () => answer([{ path: 'round.ts', content: huge }]);
       await run({ maxAttempts: 2 });

@@ -279,11 +279,9 @@ describe('faults: outputs that cannot be written', () => {
     }
   });
 
-  // KNOWN BUG E (src/fs-utils.ts fileHashIfExists, called by planSpecs from src/run.ts): a folder where an output
-  // should be makes readFileSync throw EISDIR, which is rethrown (only ENOENT is handled) and escapes runPipeline
-  // in every mode (check too) as the bare `EISDIR: illegal operation on a directory, read` — no file named, no fix;
-  // the CLI prints that and exits 2. Expected: a SpecwrightError naming libs/demo/src/round.ts and what to do.
-  it.fails('an output path taken by a directory (KNOWN BUG E)', async () => {
+  // Regression: a folder where an output should be used to escape runPipeline in every mode (check too) as the
+  // bare `EISDIR: illegal operation on a directory, read`. Expected: a SpecwrightError naming the path and the fix.
+  it('an output path taken by a directory', async () => {
     const ws = await staleWorkspace();
     try {
       unlinkSync(join(ws.root, OUTPUT));

@@ -137,9 +137,8 @@ describe('faults: broken specs fail alone, clearly, and change nothing', () => {
     expect(error.expected).toMatch(/it exports: Cents/);
   });
 
-  // KNOWN BUG (src/contracts.ts ContractResolver.resolve): CONTRACT_TYPE_MISSING carries the spec file but no
-  // line:column, although the position applies (the `type: Money` node). Remove `.fails` once it does.
-  it.fails('a contract type the types file does not export: names the line:column of the reference', async () => {
+  // Regression: CONTRACT_TYPE_MISSING used to carry the spec file but no line:column of the `type: Money` node.
+  it('a contract type the types file does not export: names the line:column of the reference', async () => {
     ws.write('libs/demo/src/typed.types.ts', 'export interface Cents { value: number }\n');
     ws.write('libs/demo/src/typed.spec.yaml', TYPED_SPEC);
     await expectClearFailure({ file: 'libs/demo/src/typed.spec.yaml', code: 'CONTRACT_TYPE_MISSING', message: /Money/, line: 11, column: 13 });
