@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { posix } from 'node:path';
 import { withHeader } from './header';
 import { ANSWER_SCHEMA } from './prompt';
@@ -7,8 +7,14 @@ import type { Candidate, FingerprintedSpec, GateVerdict } from './types';
 /** A generated file larger than this is refused: no subtask needs it, and it is how runaway answers look. */
 export const MAX_OUTPUT_BYTES = 512 * 1024;
 
-// Looser than the Structured Outputs schema: servers in plain JSON mode often leave out the notes.
-const validateAnswer = new Ajv({ allErrors: true, strict: true }).compile<Candidate>({ ...ANSWER_SCHEMA, required: ['files'] });
+let answerValidator: ValidateFunction<Candidate> | undefined;
+
+/** Compiled on first use: a check run imports this module but never sees an answer. */
+function validateAnswer(data: unknown): data is Candidate {
+  // Looser than the Structured Outputs schema: servers in plain JSON mode often leave out the notes.
+  answerValidator ??= new Ajv({ allErrors: true, strict: true }).compile<Candidate>({ ...ANSWER_SCHEMA, required: ['files'] });
+  return answerValidator(data);
+}
 
 export interface StagedCandidate {
   verdicts: GateVerdict[];
@@ -86,7 +92,7 @@ function parseAnswer(text: string): { candidate: Candidate } | { error: string }
     return { error: `the answer is not JSON (${(error as Error).message}); answer with only the JSON object {"files": [{"path": ..., "content": ...}], "notes": ...}` };
   }
   if (!validateAnswer(data)) {
-    const problems = (validateAnswer.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`).join('; ');
+    const problems = (answerValidator?.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`).join('; ');
     return { error: `the answer does not have the required shape: ${problems}; expected {"files": [{"path": string, "content": string}], "notes": string}` };
   }
   return { candidate: data };
