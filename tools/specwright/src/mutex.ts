@@ -1,4 +1,4 @@
-import { openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSpecwrightError, SpecwrightError } from './errors';
 import { writeFailure } from './fs-utils';
@@ -12,6 +12,43 @@ function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Removes a run lock whose owner is dead — but only that one. Two runs may see the same dead owner; the first
+ * replaces the file with its own lock, and the second must not then delete that fresh lock. So takeovers go one at
+ * a time through an exclusive marker file, and the owner is read again inside it: a lock that changed hands since
+ * we looked is left alone. A marker left by a killed run expires after a few seconds.
+ */
+function takeOverStaleLock(path: string, staleOwner: number): void {
+  const marker = `${path}.takeover`;
+  try {
+    closeSync(openSync(marker, 'wx'));
+  } catch {
+    try {
+      if (Date.now() - statSync(marker).mtimeMs > 5_000) unlinkSync(marker);
+    } catch {
+      // Released meanwhile.
+    }
+    return;
+  }
+  try {
+    const current = readOwner(path);
+    if (current === staleOwner || (Number.isNaN(current) && Number.isNaN(staleOwner))) unlinkSync(path);
+  } catch {
+    // Gone already: the next attempt creates it.
+  } finally {
+    try {
+      unlinkSync(marker);
+    } catch {
+      // Nothing to release.
+    }
+  }
+}
+
+function readOwner(path: string): number {
+  const text = readFileSync(path, 'utf8').trim();
+  return text === '' ? NaN : Number(text);
 }
 
 /**
@@ -39,16 +76,12 @@ export async function withProjectRunLock<T>(workspaceRoot: string, projectRoot: 
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailure(`${projectRoot}/${RUN_LOCK_FILE_NAME}`, error, 'run again');
       let owner = NaN;
       try {
-        owner = Number(readFileSync(path, 'utf8'));
+        owner = readOwner(path);
       } catch {
         continue; // Released between our open and read: try again.
       }
       if (!Number.isInteger(owner) || owner <= 0 || !alive(owner)) {
-        try {
-          unlinkSync(path);
-        } catch {
-          // Someone else took it over first.
-        }
+        takeOverStaleLock(path, owner);
         continue;
       }
       if (Date.now() >= deadline) {

@@ -156,13 +156,10 @@ describe('faults: the run lock of a killed run, taken over by two runs at once',
    * must not then remove the first one's fresh lock. Simulated deterministically: the other process's takeover
    * happens between this run's read of the stale pid and its unlink.
    */
-  // KNOWN BUG D (src/mutex.ts withProjectRunLock): the stale-lock takeover is read → check pid → unlink → create,
-  // not atomic. A run that read the dead pid just before another run replaced the stale file unlinks that run's
-  // fresh lock and creates its own: both runs then write the same project (their lock updates can interleave and
-  // lose entries). Seen for real with 6 processes racing over a stale lock (1 round in 15); deterministic here.
-  // Taking over by rename (write own pid to a temp file, then link/rename-if-unchanged) or re-reading after
-  // creating would close it.
-  it.fails('never removes the lock of a live run (KNOWN BUG D)', async () => {
+  // Regression: the takeover used to be read → check pid → unlink → create, so a run that read the dead pid just
+  // before another run replaced the stale file unlinked that run's fresh lock (seen for real with 6 processes, 1
+  // round in 15). Takeovers now go through an exclusive marker and re-read the owner.
+  it('never removes the lock of a live run', async () => {
     const ws = tempWorkspace({ 'libs/demo/package.json': PACKAGE_JSON('demo') });
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
     try {
