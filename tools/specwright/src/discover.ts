@@ -35,7 +35,9 @@ export function discoverSpecProjects(workspaceRoot: string): Map<string, string[
   const byRoot = new Map<string, string[]>();
   for (const file of discoverAllSpecFiles(workspaceRoot)) {
     const root = owningProjectRoot(workspaceRoot, file);
-    byRoot.set(root, [...(byRoot.get(root) ?? []), file]);
+    const files = byRoot.get(root);
+    if (files) files.push(file);
+    else byRoot.set(root, [file]);
   }
   return byRoot;
 }

@@ -9,7 +9,6 @@ import { formatPath, isYamlMapping, mostSpecificError, parseYamlDocument, pathSe
 export const MAX_SPEC_BYTES = 256 * 1024;
 /** Aliases a spec may expand; YAML anchor bombs blow up long before this. */
 const MAX_ALIAS_COUNT = 50;
-const SPEC_SCHEMA_PATH = posix.join('specs', 'spec.schema.json');
 export const SPEC_FORMAT_HELP = 'the spec format is described in specs/spec.schema.json and the README ("Spec format")';
 
 let cachedValidator: ValidateFunction | undefined;
@@ -175,4 +174,3 @@ function describeSchemaError(error: ErrorObject): { path: string; message: strin
   }
 }
 
-export { SPEC_SCHEMA_PATH };

@@ -21,10 +21,12 @@ interface SpecSummary {
 }
 
 /** The plugin's own source, so that changing the plugin invalidates cached results (Nx does not hash local executors). */
-const PLUGIN_SOURCE_INPUTS = (workspaceRoot: string): string[] => {
+type TargetInputs = NonNullable<TargetConfiguration['inputs']>;
+
+const PLUGIN_SOURCE_INPUTS = (workspaceRoot: string): TargetInputs => {
   const pluginRoot = toPosix(relative(workspaceRoot, join(__dirname, '..')));
   return pluginRoot.startsWith('..')
-    ? [{ externalDependencies: ['@specwright/nx'] } as unknown as string]
+    ? [{ externalDependencies: ['@specwright/nx'] }]
     : [
         `{workspaceRoot}/${pluginRoot}/src/**/*`,
         `{workspaceRoot}/${pluginRoot}/bin/**/*`,
@@ -43,18 +45,20 @@ export const createNodes: CreateNodes<SpecwrightPluginOptions> = [
     for (const file of specFiles) {
       if (file.split('/').includes('node_modules')) continue;
       const root = owningProjectRoot(context.workspaceRoot, file);
-      byProject.set(root, [...(byProject.get(root) ?? []), file]);
+      const files = byProject.get(root);
+      if (files) files.push(file);
+      else byProject.set(root, [file]);
     }
+    // One result per project root: createNodesFromFiles attributes it to the project's first spec file.
+    const rootOfFirstFile = new Map([...byProject].map(([root, files]) => [files[0] as string, root]));
     try {
-      const roots = [...byProject.keys()];
-      // One result per project root: createNodesFromFiles attributes it to the project's first spec file.
       return await createNodesFromFiles(
         (file, _options, ctx) => {
-          const root = roots.find((candidate) => byProject.get(candidate)?.[0] === file) as string;
+          const root = rootOfFirstFile.get(file) as string;
           const summaries = (byProject.get(root) ?? []).map((specFile) => summarize(ctx.workspaceRoot, specFile, root, cache));
           return { projects: { [root]: { root, targets: inferTargets(root, summaries, options, ctx) } } };
         },
-        roots.map((root) => (byProject.get(root) as string[])[0] as string),
+        [...rootOfFirstFile.keys()],
         rawOptions,
         context,
       );
@@ -133,7 +137,7 @@ function inferTargets(projectRoot: string, specs: SpecSummary[], options: Normal
       executor: executor('generate-from-spec'),
       options: pluginOptions,
       cache: true,
-      inputs: [...specInputs, ...recordings, ...pluginSource, { env: 'SPECWRIGHT_PROVIDER' }, { env: 'OPENAI_BASE_URL' }] as TargetConfiguration['inputs'],
+      inputs: [...specInputs, ...recordings, ...pluginSource, { env: 'SPECWRIGHT_PROVIDER' }, { env: 'OPENAI_BASE_URL' }],
       outputs: [...outputs, lock],
       dependsOn: [`^${options.generateTargetName}`],
       metadata: {
