@@ -5,6 +5,9 @@ import type { ProjectRef } from './load';
 import { normalizeOptions, type SpecwrightPluginOptions } from './options';
 import { runPipeline, type RunMode } from './run';
 import { registerReviewCommands } from './review/commands';
+import { registerAttributionCommands } from './attribution/commands';
+import { registerRunsCommands } from './runs/commands';
+import { registerReportCommands } from './report/commands';
 import { verifySpecs } from './verify';
 import { findWorkspaceRoot, readPluginOptions } from './workspace';
 
@@ -115,6 +118,9 @@ COMMANDS.set('check', { summary: 'list what is not fresh', run: pipelineCommand(
 COMMANDS.set('dry-run', { summary: 'print prompts, write nothing', run: pipelineCommand('dry-run') });
 COMMANDS.set('verify', { summary: 'run the gates on committed outputs', run: verifyCommand });
 registerReviewCommands(COMMANDS);
+registerAttributionCommands(COMMANDS);
+registerRunsCommands(COMMANDS);
+registerReportCommands(COMMANDS);
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

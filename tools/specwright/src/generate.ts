@@ -1,6 +1,7 @@
 import { stageAnswer } from './answer';
 import { describeError } from './errors';
 import { formatFeedback } from './feedback';
+import { canonicalJson, sha256 } from './fs-utils';
 import type { GateInput, GateSession } from './gates/gate';
 import { buildMessages, repairMessages, type ChatMessage, type PromptContext } from './prompt';
 import type { Provider } from './providers';
@@ -18,6 +19,30 @@ export interface GenerateRequest {
   /** Every loaded spec, for gates that look at dependencies. */
   specsById: ReadonlyMap<string, ResolvedSpec>;
   signal?: AbortSignal;
+  /** Told about every attempt as it ends (the run log keeps them; see src/runs/log.ts). Must not throw. */
+  onAttempt?: (event: AttemptEvent) => void;
+}
+
+/** One attempt, in full: what was asked, what came back, every gate's findings. */
+export interface AttemptEvent {
+  specId: string;
+  attempt: number;
+  maxAttempts: number;
+  /** sha256 of the request (model, temperature, messages): equal hashes asked the model the same thing. */
+  requestHash: string;
+  model: string;
+  /** Workspace-relative path → content, when the answer could be staged. */
+  candidateFiles: { path: string; content: string }[];
+  /** The raw answer, when it could not be staged (or the provider's error). */
+  rawAnswer?: string;
+  verdicts: GateVerdict[];
+  notes?: string;
+  usage: TokenUsage;
+  startedAt: string;
+  modelMs: number;
+  gatesMs: number;
+  accepted: boolean;
+  providerError?: string;
 }
 
 export type GateRunner = (input: Omit<GateInput, 'workspaceRoot'>) => Promise<GateVerdict[]>;
@@ -52,6 +77,11 @@ export async function generateSpec(request: GenerateRequest): Promise<GenerateRe
 
   for (let attempt = 1; attempt <= request.maxAttempts; attempt++) {
     let answerText: string;
+    const startedAt = new Date();
+    const requestHash = sha256(canonicalJson({ model: request.model.name, temperature: request.model.temperature, messages }));
+    const attemptUsage: TokenUsage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
+    const observe = (event: Omit<AttemptEvent, 'specId' | 'attempt' | 'maxAttempts' | 'requestHash' | 'model' | 'usage' | 'startedAt'>) =>
+      request.onAttempt?.({ specId: spec.spec.id, attempt, maxAttempts: request.maxAttempts, requestHash, model, usage: attemptUsage, startedAt: startedAt.toISOString(), ...event });
     try {
       const answer = await request.provider.complete({
         specId: spec.spec.id,
@@ -66,18 +96,30 @@ export async function generateSpec(request: GenerateRequest): Promise<GenerateRe
       usage.promptTokens += answer.usage.promptTokens;
       usage.completionTokens += answer.usage.completionTokens;
       usage.cachedTokens += answer.usage.cachedTokens;
+      Object.assign(attemptUsage, answer.usage);
     } catch (error) {
       // Provider failures (auth, unreachable, missing recording) are not the model's fault: no repair turn.
       history.push({ attempt, gates: {}, failure: describeError(error).split('\n')[0] });
+      observe({ candidateFiles: [], verdicts: [], modelMs: Date.now() - startedAt.getTime(), gatesMs: 0, accepted: false, providerError: describeError(error) });
       return { ok: false, attempts: attempt, usage, history, model, error: describeError(error), failedGate: 'provider' };
     }
 
+    const modelMs = Date.now() - startedAt.getTime();
     const staged = stageAnswer(spec, answerText);
     const verdicts = [...staged.verdicts];
     if (staged.files && request.gates) verdicts.push(...(await request.gates({ spec, files: staged.files, specsById: request.specsById, ...(request.signal ? { signal: request.signal } : {}) })));
     const record: AttemptRecord = { attempt, gates: {} };
     for (const verdict of verdicts) record.gates[verdict.gate] = verdict.skipped ? 'skip' : verdict.ok ? 'pass' : 'fail';
     const failed = verdicts.filter((verdict) => !verdict.ok && !verdict.skipped);
+    observe({
+      candidateFiles: [...(staged.files ?? new Map<string, string>())].map(([path, content]) => ({ path, content })),
+      ...(staged.files ? {} : { rawAnswer: answerText }),
+      verdicts,
+      ...(staged.notes ? { notes: staged.notes } : {}),
+      modelMs,
+      gatesMs: Date.now() - startedAt.getTime() - modelMs,
+      accepted: failed.length === 0 && !!staged.files,
+    });
     if (failed.length === 0 && staged.files) {
       history.push(record);
       return { ok: true, files: staged.files, attempts: attempt, usage, history, model, ...(staged.notes ? { notes: staged.notes } : {}) };

@@ -17,6 +17,8 @@ export interface SpecwrightPluginOptions {
   generateTargetName?: string;
   verifyTargetName?: string;
   reviewTargetName?: string;
+  /** USD per 1M tokens by model name (`{ input, cachedInput?, output }`), added to the defaults in src/runs/cost.ts. */
+  prices?: Record<string, { input: number; cachedInput?: number; output: number }>;
 }
 
 export type ProviderName = 'openai' | 'replay' | 'record';
@@ -35,6 +37,7 @@ export const DEFAULT_OPTIONS: NormalizedOptions = {
   generateTargetName: 'generate-from-spec',
   verifyTargetName: 'verify-spec',
   reviewTargetName: 'review-spec',
+  prices: {},
 };
 
 export function normalizeOptions(options: SpecwrightPluginOptions | undefined): NormalizedOptions {

@@ -13,6 +13,8 @@ import { resolveProvider, type NormalizedOptions } from './options';
 import { planSpecs } from './plan';
 import type { Provider } from './providers';
 import { formatSummary } from './report';
+import { priceTable } from './runs/cost';
+import { RunLog } from './runs/log';
 import { checkGenerationAllowed, loadPolicy } from './review/policy';
 import { CheckSink, DryRunSink, WriteSink, type ArtifactSink, type SinkContext, type SpecOutcome } from './sinks';
 import type { FingerprintedSpec, PlannedSpec } from './types';
@@ -99,12 +101,18 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       return refused.length === 0 ? planned : { ...planned, refusal: refused.map((finding) => `${finding.message}; ${finding.fix}`).join('\n') };
     });
     const context: SinkContext = { workspaceRoot, options, force: !!request.force, locks, log };
-    const sink = await createSink(request, specsById, workspaceRoot);
+    const runId = randomUUID();
+    const runLog =
+      request.mode === 'write' && plan.some((planned) => planned.generate)
+        ? new RunLog(workspaceRoot, { runId, startedAt: new Date().toISOString(), mode: request.mode, provider: resolveProvider(options.provider, request.env), projects: request.projects.map((p) => p.name) }, priceTable(options.prices))
+        : undefined;
+    const sink = await createSink(request, specsById, workspaceRoot, runId, runLog);
     const outcomes = await schedule(plan, sink, context, request.concurrency ?? options.concurrency, log);
 
     for (const failure of failures) log(failure.error.format());
     const ok = failures.length === 0 && outcomes.every((outcome) => !BAD_RESULTS.has(outcome.result));
-    const summary = formatSummary(outcomes, failures, request.mode);
+    const costs = runLog?.finish(outcomes, ok);
+    const summary = formatSummary(outcomes, failures, request.mode, costs);
     log(summary);
     return { ok, outcomes, failures, summary };
   };
@@ -116,7 +124,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
   return withLocks(0);
 }
 
-async function createSink(request: RunRequest, specsById: ReadonlyMap<string, FingerprintedSpec>, workspaceRoot: string): Promise<ArtifactSink> {
+async function createSink(request: RunRequest, specsById: ReadonlyMap<string, FingerprintedSpec>, workspaceRoot: string, runId: string, runLog?: RunLog): Promise<ArtifactSink> {
   switch (request.mode) {
     case 'check':
       return new CheckSink();
@@ -126,7 +134,7 @@ async function createSink(request: RunRequest, specsById: ReadonlyMap<string, Fi
       // Loaded only when writing: the check that runs on every commit never pays for the HTTP client.
       const { createProvider } = await import('./providers');
       const provider = request.provider ?? createProvider(resolveProvider(request.options.provider, request.env), workspaceRoot, request.options, request.env);
-      return new WriteSink({ provider, specsById, runId: randomUUID(), now: () => new Date(), ...(request.gates ? { gates: request.gates } : {}) });
+      return new WriteSink({ provider, specsById, runId, now: () => new Date(), ...(request.gates ? { gates: request.gates } : {}), ...(runLog ? { onAttempt: (event) => runLog.attempt(event) } : {}) });
     }
   }
 }

@@ -3,7 +3,7 @@ import { dirname, join, sep } from 'node:path';
 import { SpecwrightError, describeError } from './errors';
 import { effectiveModel } from './fingerprint';
 import { readTextIfExists, sha256 } from './fs-utils';
-import { generateSpec, type GateRunner } from './generate';
+import { generateSpec, type AttemptEvent, type GateRunner } from './generate';
 import { commitSpecWrite } from './journal';
 import type { LockEntry, LockFile } from './lock';
 import type { NormalizedOptions } from './options';
@@ -120,6 +120,8 @@ export interface WriteSinkOptions {
   gates?: GateRunner;
   runId: string;
   now: () => Date;
+  /** Every attempt of every spec, for the run log. */
+  onAttempt?: (event: AttemptEvent) => void;
 }
 
 export class WriteSink implements ArtifactSink {
@@ -142,6 +144,7 @@ export class WriteSink implements ArtifactSink {
       prompt: promptContext(context.workspaceRoot, spec, this.sinkOptions.specsById),
       specsById: this.sinkOptions.specsById,
       ...(this.sinkOptions.gates ? { gates: this.sinkOptions.gates } : {}),
+      ...(this.sinkOptions.onAttempt ? { onAttempt: this.sinkOptions.onAttempt } : {}),
     });
     const seconds = (Date.now() - started) / 1000;
     const stats = { attempts: result.attempts, usage: result.usage, seconds };
