@@ -376,7 +376,7 @@ async function measureHook(ws: BenchWorkspace, options: BenchOptions, problems: 
   const env = cleanEnv({ GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' });
   gitCommitAll(ws.root, 'synthetic workspace');
   // Approve every generated output when the CLI has a review command, so the hook sees a reviewed workspace.
-  const review = await run(process.execPath, [CLI, 'review', '--approve'], { cwd: ws.root, env });
+  const review = await run(process.execPath, [CLI, 'review', '--approve', '--all'], { cwd: ws.root, env });
   if (review.status === 0) gitCommitAll(ws.root, 'reviewed');
   else options.log(`  (no review approval: \`specwright review --approve\` exited ${review.status})`);
 

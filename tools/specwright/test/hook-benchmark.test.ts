@@ -31,7 +31,7 @@ describe('pre-commit hook timing (20-file commits)', () => {
     const spec = (name: string) => ROUND_SPEC.replace('demo/round', `demo/${name}`).replace('[round.ts]', `[${name}.ts]`);
     for (const name of SPECS) repo.write(`libs/demo/src/${name}.spec.yaml`, spec(name));
     await repo.generate(DEMO, Object.fromEntries([['demo/round', [{ path: 'round.ts', content: ROUND_IMPL }]], ...SPECS.map((name) => [`demo/${name}`, [{ path: `${name}.ts`, content: ROUND_IMPL }]])]));
-    expect(repo.specwright(['review', '--approve']).status).toBe(0);
+    expect(repo.specwright(['review', '--approve', '--all']).status).toBe(0);
     repo.git(['add', '-A']);
     expect(repo.commit('base').status).toBe(0);
 
@@ -51,7 +51,7 @@ describe('pre-commit hook timing (20-file commits)', () => {
     }
     await repo.generate(DEMO, Object.fromEntries(SPECS.map((name) => [`demo/${name}`, [{ path: `${name}.ts`, content: `${ROUND_IMPL}// v2\n` }]])));
     for (let index = 0; index < 7; index++) repo.write(`libs/demo/src/more/more-${index}.ts`, `export const more${index} = ${index};\n`);
-    expect(repo.specwright(['review', '--approve']).status).toBe(0);
+    expect(repo.specwright(['review', '--approve', '--all']).status).toBe(0);
     repo.git(['add', '-A']);
     expect(repo.git(['diff', '--cached', '--name-only']).output.trim().split('\n')).toHaveLength(20);
     fullIndex = join(repo.root, '.git', 'bench-full-index');

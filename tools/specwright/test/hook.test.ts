@@ -17,7 +17,7 @@ describe('pre-commit hook (real git, real husky)', () => {
 
   /** Commits the demo lib reviewed, so a test can start from a clean, approved state. */
   const commitReviewed = () => {
-    expect(repo.specwright(['review', '--approve']).status).toBe(0);
+    expect(repo.specwright(['review', '--approve', '--all']).status).toBe(0);
     repo.git(['add', '-A']);
     const result = repo.commit('demo lib');
     expect(result.output).toBe('');
@@ -192,7 +192,7 @@ describe('pre-commit hook (real git, real husky)', () => {
 
   it('checks the index, not the working tree, for partially staged files', () => {
     // Reviewed, generated content staged; an unstaged hand edit in the working tree does not block.
-    expect(repo.specwright(['review', '--approve']).status).toBe(0);
+    expect(repo.specwright(['review', '--approve', '--all']).status).toBe(0);
     repo.git(['add', '-A']);
     repo.write(DEMO_OUTPUT, `${repo.read(DEMO_OUTPUT)}// unstaged edit\n`);
     const accepted = repo.commit('generated version only');
@@ -238,7 +238,7 @@ describe('pre-commit hook (real git, real husky)', () => {
     repo.write('specs/policy.yaml', 'generated: ["**"]\n');
     await repo.generate(DEMO, answers);
     repo.write('specs/policy.yaml', policy);
-    const approve = repo.specwright(['review', '--approve']);
+    const approve = repo.specwright(['review', '--approve', '--all']);
     expect(approve.status).toBe(1);
     expect(approve.output).toContain('cannot approve libs/demo/src/auth/token.ts: forbidden');
     expect(approve.output).toContain('humanOnly "**/auth/**"');

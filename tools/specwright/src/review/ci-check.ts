@@ -14,6 +14,8 @@ export interface CiCheckRequest {
   dependencyProjects?: ProjectRef[];
   options: NormalizedOptions;
   log?: (line: string) => void;
+  /** With requireSignedReviews: read specs/allowed_signers from this revision (e.g. origin/main), not the working tree. */
+  signersRef?: string;
 }
 
 export interface CiCheckResult {
@@ -24,6 +26,8 @@ export interface CiCheckResult {
   notReviewed: number;
   /** Declared outputs the policy refuses. */
   policyFindings: number;
+  /** Reviews whose signature is missing or wrong (only with requireSignedReviews). */
+  signatureFindings: number;
 }
 
 /**
@@ -59,11 +63,19 @@ export async function runCiCheck(request: CiCheckRequest): Promise<CiCheckResult
   const policySource = readTextIfExists(join(workspaceRoot, POLICY_FILE));
   warmHookCache(workspaceRoot, state.specs, options, policy && policySource !== undefined ? { source: policySource, policy } : undefined);
 
+  let signatureFindings = 0;
+  if (policy?.requireSignedReviews) {
+    const { verifySignedReviews, ALLOWED_SIGNERS_FILE } = await import('./signing');
+    const signatures = verifySignedReviews({ workspaceRoot, items: state.items, policy, ...(request.signersRef ? { signersRef: request.signersRef } : {}) });
+    log(`── signed reviews (requireSignedReviews; keys in ${ALLOWED_SIGNERS_FILE}${request.signersRef ? ` at ${request.signersRef}` : ''}): ${signatures.verified.length} verified`);
+    for (const finding of signatures.findings) log(`  unsigned   ${finding.file}: ${finding.message}\n             fix: ${finding.fix}`);
+    signatureFindings = signatures.findings.length;
+  }
   const reviewed = state.items.length - problems.length;
-  const ok = pipeline.ok && problems.length === 0 && refused.length === 0 && policyOk;
+  const ok = pipeline.ok && problems.length === 0 && refused.length === 0 && policyOk && signatureFindings === 0;
   log(
     `Specwright ci-check: ${ok ? 'ok' : 'FAILED'} — generation ${pipeline.ok ? 'up to date' : 'NOT up to date'}; ${reviewed}/${state.items.length} output(s) reviewed` +
-      `${problems.length ? `, ${problems.length} not` : ''}${refused.length ? `; ${refused.length} refused by ${POLICY_FILE}` : ''}${policyOk ? '' : `; ${POLICY_FILE} is invalid`}`,
+      `${problems.length ? `, ${problems.length} not` : ''}${signatureFindings ? `, ${signatureFindings} without a valid signature` : ''}${refused.length ? `; ${refused.length} refused by ${POLICY_FILE}` : ''}${policyOk ? '' : `; ${POLICY_FILE} is invalid`}`,
   );
-  return { ok, generationOk: pipeline.ok, notReviewed: problems.length, policyFindings: refused.length };
+  return { ok, generationOk: pipeline.ok, notReviewed: problems.length, policyFindings: refused.length, signatureFindings };
 }

@@ -11,16 +11,20 @@ import { readPluginOptions } from '../workspace';
  */
 
 export const REVIEW_USAGE = `Usage:
-  specwright review [paths…] [--approve | --check] [--prune] [--project <name>]…
+  specwright review [paths…] [--approve [--all] | --check] [--prune] [--project <name>]…
       Lists generated outputs that are not reviewed (review.hash ≠ hash in the lock), shows each one's diff since
       its last approved version and asks y/n/q. Paths are files or folders (relative to the current folder or the
       workspace root). Without a TTY it only lists, and exits 1 when anything is unreviewed.
-      --approve   approve every listed output that can be approved (for scripts); stale, drifted, missing or
-                  policy-refused outputs are refused with the reason and the fix
+      --approve   approve the named outputs (for scripts), printing each one's diff, the model's notes, the gate
+                  verdicts and the spec diff first; stale, drifted, missing or policy-refused outputs are refused with
+                  the reason and the fix. Without paths it refuses unless --all is given
+      --all       with --approve and no paths: approve every listed output
       --check     list only; exit 1 when anything is not reviewed
       --prune     remove lock entries whose spec was deleted, and their unchanged generated files
-  specwright ci-check [--project <name>]…
-      generate-from-spec --check + review state + policy, for CI; never calls a model; exit 1 on any problem
+  specwright ci-check [--project <name>]… [--signers-ref <rev>]
+      generate-from-spec --check + review state + policy, for CI; never calls a model; exit 1 on any problem.
+      With requireSignedReviews: true in specs/policy.yaml, every review record must be in a commit signed by its
+      reviewer's key from specs/allowed_signers (read at <rev>, e.g. origin/main, when --signers-ref is given)
   specwright hook pre-commit
       the pre-commit check over the staged content (what .husky/pre-commit runs)`;
 
@@ -45,6 +49,7 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
       approve: { type: 'boolean' },
       check: { type: 'boolean' },
       prune: { type: 'boolean' },
+      all: { type: 'boolean' },
       project: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
@@ -56,6 +61,14 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
   }
   if (values.approve && values.check) {
     console.error('--approve and --check exclude each other');
+    return 2;
+  }
+  if (values.approve && positionals.length === 0 && !values.all) {
+    console.error('review --approve without paths would approve every unreviewed output unseen.\n  fix: name the files or folders to approve (`npx specwright review --approve libs/money/src/round.ts`), or pass --all to approve everything listed');
+    return 2;
+  }
+  if (values.all && !values.approve) {
+    console.error('--all only goes with --approve');
     return 2;
   }
   const chosen = await selection(workspaceRoot, values.project ?? []);
@@ -74,7 +87,7 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
 };
 
 const ciCheckCommand: Command = async (args, workspaceRoot) => {
-  const { values } = parseArgs({ args, options: { project: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ args, options: { project: { type: 'string', multiple: true }, 'signers-ref': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
     console.log(REVIEW_USAGE);
     return 0;
@@ -82,7 +95,8 @@ const ciCheckCommand: Command = async (args, workspaceRoot) => {
   const chosen = await selection(workspaceRoot, values.project ?? []);
   if (!chosen) return 2;
   const { runCiCheck } = await import('./ci-check');
-  const result = await runCiCheck({ workspaceRoot, projects: chosen.projects, dependencyProjects: chosen.others, options: normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions) });
+  const signersRef = values['signers-ref'];
+  const result = await runCiCheck({ workspaceRoot, projects: chosen.projects, dependencyProjects: chosen.others, options: normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions), ...(signersRef ? { signersRef } : {}) });
   return result.ok ? 0 : 1;
 };
 

@@ -21,6 +21,8 @@ export interface Policy {
   humanOnly: string[];
   /** Glob → e-mail addresses (`a@b.c`) or domains (`@b.c`) that may approve a matching generated file. */
   reviewers: Record<string, string[]>;
+  /** ci-check requires each review record to be committed in a commit signed by the reviewer (see signing.ts). */
+  requireSignedReviews?: boolean;
   /** `file:line:column` of each rule, keyed `generated[0]`, `humanOnly[1]`, `reviewers.<glob>`, for messages. */
   locations?: Record<string, string>;
 }
@@ -80,7 +82,7 @@ export function parsePolicy(source: string, file: string): Policy {
     const position = positionOfSchemaError(parsed, error);
     switch (error.keyword) {
       case 'additionalProperties':
-        fail(`${where}unknown field "${String(params.additionalProperty)}"`, position, 'only generated, humanOnly and reviewers');
+        fail(`${where}unknown field "${String(params.additionalProperty)}"`, position, 'only generated, humanOnly, reviewers and requireSignedReviews');
         break;
       case 'required':
         fail(`${where}missing required field "${String(params.missingProperty)}"`, position, `a "${String(params.missingProperty)}" list of globs`);
@@ -92,7 +94,7 @@ export function parsePolicy(source: string, file: string): Policy {
         fail(`${where}${error.message ?? 'is invalid'}`, position, `${error.keyword} ${JSON.stringify(params)}`);
     }
   }
-  const raw = data as { generated: string[]; humanOnly?: string[]; reviewers?: Record<string, string[]> };
+  const raw = data as { generated: string[]; humanOnly?: string[]; reviewers?: Record<string, string[]>; requireSignedReviews?: boolean };
   const locations: Record<string, string> = {};
   const at = (path: (string | number)[]) => {
     const pos = positionOfPath(parsed, path);
@@ -104,7 +106,7 @@ export function parsePolicy(source: string, file: string): Policy {
     const pos = positionOfKey(parsed, ['reviewers'], glob);
     locations[`reviewers.${glob}`] = `${file}:${pos.line}:${pos.column}`;
   }
-  return { file, generated: raw.generated, humanOnly: raw.humanOnly ?? [], reviewers: raw.reviewers ?? {}, locations };
+  return { file, generated: raw.generated, humanOnly: raw.humanOnly ?? [], reviewers: raw.reviewers ?? {}, ...(raw.requireSignedReviews ? { requireSignedReviews: true } : {}), locations };
 }
 
 const matchers = new Map<string, (path: string) => boolean>();

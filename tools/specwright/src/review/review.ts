@@ -12,6 +12,8 @@ import { diffSinceReview } from './diff';
 import { gitUserEmail } from './git';
 import { checkReviewer, loadPolicy, POLICY_FILE, type Policy } from './policy';
 import { collectReviewState, regenerateCommand, type ReviewItem } from './state';
+import { generationView } from '../runs/review-view';
+import { signersListed, ALLOWED_SIGNERS_FILE } from './signing';
 
 export type ReviewMode = 'auto' | 'check' | 'approve';
 
@@ -199,7 +201,7 @@ export async function runReview(request: ReviewRequest): Promise<number> {
   if (request.mode === 'check' || (request.mode === 'auto' && !interactive)) {
     log('');
     for (const item of pending.filter((candidate) => candidate.status !== 'unreviewed')) log(`  ${item.file}: fix: ${item.fix}`);
-    log('Approve with `npx specwright review` (interactive: shows each diff) or `npx specwright review --approve [paths…]`.');
+    log('Approve with `npx specwright review` (interactive: shows each diff) or `npx specwright review --approve <paths…>` (`--approve --all` for everything listed).');
     return 1;
   }
 
@@ -214,6 +216,11 @@ export async function runReview(request: ReviewRequest): Promise<number> {
     return reviewerProblem ? `cannot approve ${item.file}: ${reviewerProblem.message}\n    fix: ${reviewerProblem.fix}` : undefined;
   };
 
+  const signedHint = (): void => {
+    if (!policy.requireSignedReviews) return;
+    log(`Signed reviews are required (requireSignedReviews): commit the lock with \`git commit -S\` (git config gpg.format ssh; git config user.signingkey <key>.pub).`);
+    if (!signersListed(workspaceRoot, reviewer)) log(`  ${reviewer} has no key in ${ALLOWED_SIGNERS_FILE}: ci-check will refuse this approval until a line \`${reviewer} <ssh public key>\` is added there (by its owners).`);
+  };
   let left = 0;
   if (request.mode === 'approve') {
     log('');
@@ -224,10 +231,17 @@ export async function runReview(request: ReviewRequest): Promise<number> {
         left++;
         continue;
       }
+      // Non-interactive approval still shows what is approved: the diff, how it was generated, the spec's change.
+      const diff = diffSinceReview(workspaceRoot, item.file, item.output, false);
+      log(`── ${item.file}  (spec ${item.specId}, ${item.specFile})`);
+      for (const line of generationView(workspaceRoot, item, false)) log(line);
+      log(`   diff ${diff.baseline}`);
+      log(diff.text.trimEnd());
       await recordApproval(workspaceRoot, item, reviewer, now());
       log(`  ✔ approved ${item.file} as ${reviewer}`);
     }
     log(left === 0 ? `Recorded in the lock; stage it with the outputs: git add ${[...new Set(pending.map((item) => item.lockFile))].join(' ')}` : `${left} output(s) could not be approved.`);
+    if (left < pending.length) signedHint();
     return left === 0 ? 0 : 1;
   }
 
@@ -244,6 +258,7 @@ export async function runReview(request: ReviewRequest): Promise<number> {
         continue;
       }
       const diff = diffSinceReview(workspaceRoot, item.file, item.output, color);
+      for (const line of generationView(workspaceRoot, item, color)) log(line);
       log(`   diff ${diff.baseline}`);
       log(diff.text.trimEnd());
       let answer = '';
@@ -266,6 +281,7 @@ export async function runReview(request: ReviewRequest): Promise<number> {
     prompt.close();
   }
   if (approvedLocks.size > 0) log(`\nRecorded in the lock; stage it with the outputs: git add ${[...approvedLocks].join(' ')}`);
+  if (approvedLocks.size > 0) signedHint();
   if (left > 0) log(`${left} output(s) left unreviewed.`);
   return left === 0 ? 0 : 1;
 }

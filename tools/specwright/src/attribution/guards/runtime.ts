@@ -2,6 +2,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { parseGeneratedHeader } from '../provenance';
 import { parseFrames } from '../stack';
 import type { GuardContract } from './transform';
@@ -202,6 +203,18 @@ function schemaViolations(party: Violation['party'], contract: string, root: str
   }));
 }
 
+const NOT_JSON = Symbol('not JSON');
+
+/** The value as JSON would carry it (what spec examples are written in), or a marker that equals nothing. */
+function asJson(value: unknown): unknown {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? NOT_JSON : (JSON.parse(text) as unknown);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
 function errorName(error: unknown): string {
   if (error instanceof Error) return error.constructor?.name && error.constructor.name !== 'Error' ? error.constructor.name : error.name;
   return typeof error;
@@ -236,6 +249,23 @@ export function guardExport<T>(contract: GuardContract, name: string, implementa
       record.outcome = outcome;
       if (!callerOk) return; // Out-of-contract input: whatever the code does next is not its contract's failure.
       if ('returned' in outcome) record.violations.push(...schemaViolations('generated', 'returns', '(result)', declared.returns, outcome.returned));
+      // A call the spec has an example for must give the example's answer (JSON has no -0: compare as JSON would).
+      const jsonArgs = asJson(args);
+      const example = (declared.examples ?? []).find((candidate) => isDeepStrictEqual(candidate.args, jsonArgs));
+      if (example) {
+        const returned = 'returned' in outcome ? asJson(outcome.returned) : undefined;
+        const matches = example.throws ? 'threw' in outcome && outcome.threw.name === example.throws : 'returned' in outcome && isDeepStrictEqual(returned, example.expect);
+        if (!matches) {
+          record.violations.push({
+            party: 'generated',
+            contract: 'examples',
+            at: '(result)',
+            keyword: `example expects ${example.throws ? `throws ${example.throws}` : render(example.expect)}`,
+            message: `the spec's own example for these arguments expects ${example.throws ? `a ${example.throws}` : render(example.expect)}`,
+            value: 'threw' in outcome ? `${outcome.threw.name}: ${outcome.threw.message}` : render('returned' in outcome ? outcome.returned : undefined),
+          });
+        }
+      }
       if ('threw' in outcome && !declared.throws.includes(outcome.threw.name)) {
         record.violations.push({
           party: 'generated',

@@ -19,6 +19,8 @@ export interface GuardedExport {
   params: { name: string; schema: JsonSchema }[];
   returns: JsonSchema;
   throws: string[];
+  /** The spec's examples of this export: a call with the same arguments must give the same result. */
+  examples: { args: unknown[]; expect?: unknown; throws?: string }[];
 }
 
 export interface GuardContract {
@@ -57,6 +59,9 @@ export function contractFor(workspaceRoot: string, absoluteFile: string, code: s
       params: entry.params.map((param) => ({ name: param.name, schema: resolved.contracts[`${entry.name}.params.${param.name}`] as JsonSchema })),
       returns: resolved.contracts[`${entry.name}.returns`] as JsonSchema,
       throws: entry.throws,
+      examples: parsed.spec.examples
+        .filter((example) => example.export === entry.name)
+        .map((example) => ({ args: example.args, ...('expect' in example ? { expect: example.expect } : {}), ...(example.throws ? { throws: example.throws } : {}) })),
     };
   }
   return { specId: parsed.spec.id, specFile, file, absoluteFile, workspaceRoot, exports };
