@@ -23,7 +23,7 @@ export interface RawFrame {
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
-const SOURCE = String.raw`(?:file:\/\/)?((?:[A-Za-z]:)?[^\s()'"]+?\.[A-Za-z]{1,5})(?:\?[^\s:()]*)?:(\d+)(?::(\d+))?`;
+const SOURCE = String.raw`(?:file:\/\/)?(node:[^\s():]+|(?:[A-Za-z]:)?[^\s()'"]+?\.[A-Za-z]{1,5})(?:\?[^\s:()]*)?:(\d+)(?::(\d+))?`;
 const V8_NAMED = new RegExp(String.raw`^\s*at\s+(?:async\s+)?(.+?)\s+\(${SOURCE}\)\s*$`);
 const V8_BARE = new RegExp(String.raw`^\s*at\s+(?:async\s+)?${SOURCE}\s*$`);
 const VITEST = new RegExp(String.raw`^\s*❯\s+(?:(\S+)\s+)?${SOURCE}\s*$`);

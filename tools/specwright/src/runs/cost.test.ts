@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { costOf, formatCost, priceOf, priceTable } from './cost';
+
+describe('cost', () => {
+  it('prices fresh, cached and output tokens per 1M, with dated model names and overrides', () => {
+    const table = priceTable({ 'local-llama': { input: 0, output: 0 }, 'gpt-4.1': { input: 3, output: 12 } });
+    expect(costOf(table, 'gpt-4.1-mini-2025-04-14', { promptTokens: 1_000_000, cachedTokens: 400_000, completionTokens: 100_000 })).toBeCloseTo(0.6 * 0.4 + 0.4 * 0.1 + 0.1 * 1.6, 10);
+    expect(priceOf(table, 'gpt-4.1')).toEqual({ input: 3, output: 12 });
+    expect(costOf(table, 'local-llama', { promptTokens: 5000, cachedTokens: 0, completionTokens: 5000 })).toBe(0);
+    expect(costOf(table, 'mystery-model', { promptTokens: 1, cachedTokens: 0, completionTokens: 1 })).toBeUndefined();
+    expect(formatCost(undefined)).toBe('n/a');
+    expect(formatCost(0.00114)).toBe('$0.0011');
+    expect(formatCost(1.5)).toBe('$1.50');
+  });
+});
