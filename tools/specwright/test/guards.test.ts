@@ -53,9 +53,12 @@ describe('contract guards on the template (real vitest, SPECWRIGHT_GUARDS=1)', (
     // Generated code that returns a value outside its `returns` contract (a non-integer) for a valid input.
     replaceIn(lib('round.ts'), "  return divideRounded(numerator, denominator, 'half-even');", "  if (numerator < 0) throw new RangeError(`numerator must not be negative, got ${numerator}`);\n  return divideRounded(numerator, denominator, 'half-even') + (denominator === 7 ? 0.5 : 0);");
     writeFileSync(lib('generated.test.ts'), "import { expect, it } from 'vitest';\nimport { roundHalfEven } from './round';\n\nit('rounds 10/7', () => {\n  expect(roundHalfEven(10, 7)).toBe(1);\n});\n");
+    // Generated code broken by hand within its contract (a string is still a string): the drift is to blame.
+    replaceIn(lib('format.ts'), "GBP: { digits: 2, symbol: '£' }", "GBP: { digits: 2, symbol: '€' }");
+    writeFileSync(lib('within.test.ts'), "import { expect, it } from 'vitest';\nimport { formatMoney } from './format';\n\nit('formats a small negative amount', () => {\n  expect(formatMoney({ amount: -5, currency: 'GBP' })).toBe('-£0.05');\n});\n");
     // Two specs that disagree: money/round now refuses negative numerators, invoice/totals passes negative nets.
     replaceIn(lib('round.spec.yaml'), /(- name: roundHalfEven[\s\S]*?- name: numerator\n\s+schema: \{ type: integer, minimum: )-9007199254740991/, '$10');
-    money = vitest(join(ws.root, 'libs/money'), ['src/caller.test.ts', 'src/gap.test.ts', 'src/generated.test.ts'], true);
+    money = vitest(join(ws.root, 'libs/money'), ['src/caller.test.ts', 'src/gap.test.ts', 'src/generated.test.ts', 'src/within.test.ts'], true);
     invoice = vitest(join(ws.root, 'apps/invoice-cli'), ['src/totals.test.ts'], true);
   }, 240_000);
   afterAll(() => ws?.cleanup());
@@ -79,6 +82,13 @@ describe('contract guards on the template (real vitest, SPECWRIGHT_GUARDS=1)', (
     expect(text).toContain('GENERATED CODE BROKE ITS CONTRACT — responsible: the generated code of money/round (libs/money/src/round.ts)');
     expect(text).toContain('roundHalfEven(10, 7) (arguments within contract) returned a value outside `returns`');
     expect(text).toContain('(result) = 1.5 violates money/round returns type "integer"');
+  });
+
+  it('generated code edited by hand: within contract but not the reviewed content, so the edit is blamed', () => {
+    const text = block(money.output, 'formats a small negative amount');
+    expect(text).toContain('GENERATED CODE BROKE ITS CONTRACT — responsible: the generated code of money/format (libs/money/src/format.ts), edited by hand since it was generated');
+    expect(text).toContain('git checkout -- libs/money/src/format.ts');
+    expect(text).toContain('- { export: formatMoney, args: [{"amount":-5,"currency":"GBP"}], expect: "-£0.05" }');
   });
 
   it('spec gap: every call within contract, the example to add comes from the call and the test', () => {

@@ -240,6 +240,9 @@ export function guardExport<T>(contract: GuardContract, name: string, implementa
     const caller = callerFrame(new Error().stack);
     if (caller) record.caller = caller;
     declared.params.forEach((param, index) => {
+      // An omitted argument (or `undefined`, which JS treats the same) takes the parameter's default, if it has one:
+      // JSON Schema cannot describe "absent", and the type gate already checks required parameters statically.
+      if (args[index] === undefined) return;
       record.violations.push(...schemaViolations('caller', `params.${param.name}`, param.name, param.schema, args[index]));
     });
     const callerOk = record.violations.length === 0;

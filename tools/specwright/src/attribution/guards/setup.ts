@@ -23,7 +23,8 @@ beforeEach((context) => {
     const errors = (task.result?.errors ?? []) as (TestFailure & { message?: string })[];
     const root = workspaceRootOfRun();
     if (!root) return;
-    const verdict = decideVerdict(guardState().calls, errors[0], root);
+    const contents = new Map([...guardState().modules.values()].map((module) => [module.file, module.content]));
+    const verdict = decideVerdict(guardState().calls, errors[0], root, contents);
     if (!verdict) return;
     const text = formatVerdict(verdict);
     if (errors[0]) errors[0].message = `${errors[0].message ?? ''}\n\n${text}`;

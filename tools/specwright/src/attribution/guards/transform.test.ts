@@ -7,6 +7,7 @@ const contract = (names: string[]): GuardContract => ({
   file: 'libs/demo/src/x.ts',
   absoluteFile: '/w/libs/demo/src/x.ts',
   workspaceRoot: '/w',
+  content: 'reviewed',
   exports: Object.fromEntries(names.map((name) => [name, { params: [], returns: {}, throws: [], examples: [] }])),
 });
 

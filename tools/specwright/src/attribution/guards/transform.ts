@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import ts from 'typescript';
 import { ContractResolver } from '../../contracts';
+import { sha256 } from '../../fs-utils';
+import { readLock } from '../../lock';
 import { owningProjectRoot, projectNameOf } from '../../discover';
 import { parseSpec } from '../../parse';
 import type { JsonSchema } from '../../types';
@@ -32,6 +34,8 @@ export interface GuardContract {
   /** Absolute, to recognise the file in stack frames of the test process. */
   absoluteFile: string;
   workspaceRoot: string;
+  /** The content under test against the lock: reviewed, generated but unreviewed, or edited by hand (drifted). */
+  content: 'reviewed' | 'unreviewed' | 'drifted' | 'unrecorded';
   exports: Record<string, GuardedExport>;
 }
 
@@ -64,7 +68,19 @@ export function contractFor(workspaceRoot: string, absoluteFile: string, code: s
         .map((example) => ({ args: example.args, ...('expect' in example ? { expect: example.expect } : {}), ...(example.throws ? { throws: example.throws } : {}) })),
     };
   }
-  return { specId: parsed.spec.id, specFile, file, absoluteFile, workspaceRoot, exports };
+  return { specId: parsed.spec.id, specFile, file, absoluteFile, workspaceRoot, content: contentState(workspaceRoot, projectRoot, parsed.spec.id, file, code), exports };
+}
+
+function contentState(workspaceRoot: string, projectRoot: string, specId: string, file: string, code: string): GuardContract['content'] {
+  let output;
+  try {
+    output = readLock(workspaceRoot, projectRoot).specs[specId]?.outputs[projectRoot === '.' ? file : posix.relative(projectRoot, file)];
+  } catch {
+    return 'unrecorded';
+  }
+  if (!output) return 'unrecorded';
+  if (sha256(code) !== output.hash) return 'drifted';
+  return output.review?.hash === output.hash ? 'reviewed' : 'unreviewed';
 }
 
 interface Edit {

@@ -10,6 +10,7 @@ const contract: GuardContract = {
   file: 'libs/demo/src/div.ts',
   absoluteFile: '/nowhere/libs/demo/src/div.ts',
   workspaceRoot: '/nowhere',
+  content: 'reviewed',
   exports: {
     div: {
       params: [

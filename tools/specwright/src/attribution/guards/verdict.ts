@@ -86,10 +86,16 @@ function expectedFromFailure(failure: TestFailure | undefined): unknown {
       // try the next form
     }
   }
+  // A string is serialized bare; the assertion's message quotes it (`expected 'a' to be 'b'`).
+  if (failure.message?.includes(`'${failure.expected}'`)) return failure.expected;
   return undefined;
 }
 
-export function decideVerdict(calls: readonly CallRecord[], failure: TestFailure | undefined, workspaceRoot: string): Verdict | undefined {
+/**
+ * `modules`: workspace-relative generated file → whether the content that ran is the reviewed one, generated but
+ * unreviewed, or edited by hand (from the lock, at transform time).
+ */
+export function decideVerdict(calls: readonly CallRecord[], failure: TestFailure | undefined, workspaceRoot: string, modules?: ReadonlyMap<string, string>): Verdict | undefined {
   if (calls.length === 0) return undefined;
   const ordered = [...calls].sort((a, b) => a.seq - b.seq);
   const broken = ordered.find((call) => call.violations.length > 0);
@@ -143,6 +149,24 @@ export function decideVerdict(calls: readonly CallRecord[], failure: TestFailure
   const expectText = expected !== undefined ? yamlValue(expected) : '<the value the test expects>';
   const suggestion = `- { export: ${call.export}, args: ${yamlValue(call.args)}, expect: ${expectText} }`;
   const got = threw ? `threw ${threw.name}: ${threw.message}` : `returned ${render(outcome)}`;
+  const module = modules?.get(call.file);
+  if (module === 'drifted') {
+    // The code that ran is not what Specwright generated and a person reviewed: the hand edit is the first suspect.
+    return {
+      kind: 'generated',
+      party: `the generated code of ${call.specId} (${call.file}), edited by hand since it was generated`,
+      specId: call.specId,
+      specFile: call.specFile,
+      export: call.export,
+      where: call.file,
+      summary: `every call stayed within contract, but ${call.file} is not the content Specwright generated (drifted); ${argsText(call)} ${got}, and the test expected otherwise`,
+      details: [
+        `restore the generated file (\`git checkout -- ${call.file}\`, or \`npx specwright generate --spec ${call.specId} --force\`) and run the test again; if it still fails, the spec does not pin this behaviour`,
+        `to pin it, add the example below to ${call.specFile} and regenerate`,
+      ],
+      suggestion,
+    };
+  }
   return {
     kind: 'spec-gap',
     party: `the spec ${call.specId} (${call.specFile})`,
@@ -152,7 +176,7 @@ export function decideVerdict(calls: readonly CallRecord[], failure: TestFailure
     where: call.specFile,
     summary: `every call stayed within contract; ${argsText(call)} ${got}, and the test expected otherwise: ${call.specFile} does not pin this behaviour`,
     details: [
-      `${ordered.length} guarded call(s) in this test, none outside its contract${onStack ? '' : ' (the last one is shown)'}`,
+      `${ordered.length} guarded call(s) in this test, none outside its contract${onStack ? '' : ' (the last one is shown)'}${module === 'unreviewed' ? `; note: ${call.file} is generated content nobody has reviewed yet` : ''}`,
       `add the example below to ${call.specFile} (under \`examples:\`), or a rule in its description, then regenerate: \`npx specwright generate --spec ${call.specId}\``,
     ],
     suggestion,
