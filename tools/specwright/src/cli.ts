@@ -18,6 +18,10 @@ Commands:
   check               list stale, new, missing and drifted specs; never calls a model; exit 1 when any
   dry-run             print the prompts and the files that would be written; calls no model
   verify              run every gate on the committed generated files; calls no model
+  review, ci-check    review generated code, and the CI gate (\`specwright review --help\`)
+  explain             generated or human: a file, a spec id, or every frame of a stack (\`--stack\`, stdin)
+  runs                the run log: every attempt of every generation run
+  report              --markdown (CI summary, PR comment) or --agent-trace (provenance as JSON)
 
 Options:
   --project <name>    only this project (repeatable)

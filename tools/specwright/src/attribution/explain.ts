@@ -41,6 +41,8 @@ export interface StackExplanation {
   boundaries: Boundary[];
   /** Lines a guard printed into the same output (verdicts of `SPECWRIGHT_GUARDS=1`). */
   guardVerdicts: string[];
+  /** Per stack: where the error was raised and who called into it, in one line. */
+  summaries: string[];
 }
 
 export function pathContext(workspaceRoot: string, cwd: string, projects: readonly ProjectRef[] = allReviewProjects(workspaceRoot)): PathContext {
@@ -87,7 +89,28 @@ export function explainStack(text: string, context: PathContext): StackExplanati
     .split(/\r?\n/)
     .filter((line) => line.includes('[specwright guards]'))
     .map((line) => line.trim());
-  return { frames, boundaries, guardVerdicts: [...new Set(guardVerdicts)] };
+  const summaries: string[] = [];
+  for (const stack of [...new Set(own.map((frame) => frame.stack))]) {
+    const inStack = own.filter((frame) => frame.stack === stack);
+    const raised = inStack[0] as ExplainedFrame;
+    const firstGenerated = inStack.find((frame) => frame.kind === 'generated');
+    let line = `stack ${stack + 1}: raised in ${raised.kind === 'generated' ? `generated ${raised.provenance?.specId}` : 'human code'} at ${location(raised)}`;
+    if (raised.kind === 'generated') {
+      const caller = inStack.find((frame) => frame.kind === 'human');
+      if (caller) line += `, called from human ${location(caller)}`;
+      if (raised.provenance?.state === 'drifted') line += `; ${raised.file} was edited by hand since it was generated — the code that ran is not the reviewed one`;
+    } else if (firstGenerated) {
+      line += ` (generated ${firstGenerated.provenance?.specId} is on the stack at ${location(firstGenerated)}: the failure passed through it)`;
+    } else {
+      line += ': no generated code on this stack';
+    }
+    summaries.push(line);
+  }
+  const verdicts = [...new Set(guardVerdicts)];
+  if (verdicts.length === 0 && own.some((frame) => frame.kind === 'generated')) {
+    summaries.push('To tell a caller that broke a contract from generated code that broke its own (or a spec gap), run the test again with SPECWRIGHT_GUARDS=1: each failure then names the responsible party.');
+  }
+  return { frames, boundaries, guardVerdicts: verdicts, summaries };
 }
 
 function explainFrame(raw: RawFrame, file: string | undefined, index: number, workspaceRoot: string, cache: Map<string, Provenance>): ExplainedFrame {
@@ -136,6 +159,7 @@ export function formatStackExplanation(explanation: StackExplanation): string {
     const kinds = new Set(explanation.frames.filter((f) => f.kind !== 'external').map((f) => f.kind));
     lines.push('', kinds.size === 0 ? 'No frame is in this workspace.' : `Every workspace frame is ${[...kinds][0]} code: no human↔generated boundary on this stack.`);
   }
+  if (explanation.summaries.length > 0) lines.push('', ...explanation.summaries);
   if (explanation.guardVerdicts.length > 0) lines.push('', 'Guard verdicts in the same output:', ...explanation.guardVerdicts.map((line) => `  ${line}`));
   return lines.join('\n');
 }

@@ -103,7 +103,8 @@ export function decideVerdict(calls: readonly CallRecord[], failure: TestFailure
     const violation = broken.violations[0] as Violation;
     const where = callerWhere(broken, workspaceRoot);
     const base = { specId: broken.specId, specFile: broken.specFile, export: broken.export, violation };
-    const all = broken.violations.map((v) => `  ${violationText(broken, v)}`);
+    // The first violation is in the summary; the others (up to 5 per call) follow it.
+    const all = broken.violations.slice(1).map((v) => `also: ${violationText(broken, v)}`);
     if (violation.party === 'caller') {
       const fromSpec = broken.caller?.specId;
       if (fromSpec && fromSpec !== broken.specId) {
