@@ -82,7 +82,7 @@ export function parsePolicy(source: string, file: string): Policy {
     const position = positionOfSchemaError(parsed, error);
     switch (error.keyword) {
       case 'additionalProperties':
-        fail(`${where}unknown field "${String(params.additionalProperty)}"`, position, 'only generated, humanOnly, reviewers and requireSignedReviews');
+        fail(`${where}unknown field "${String(params.additionalProperty)}"`, position, 'only generated, humanOnly and reviewers (and requireSignedReviews)');
         break;
       case 'required':
         fail(`${where}missing required field "${String(params.missingProperty)}"`, position, `a "${String(params.missingProperty)}" list of globs`);
