@@ -6,15 +6,16 @@ import type { FingerprintedSpec, JsonSchema } from '../types';
 /**
  * The static half of the boundary verdict: along every `dependsOn` edge (A uses B), the values that may cross must
  * fit both contracts. Which contracts meet is read from the specs: a parameter of A passed on to a parameter of B
- * with the same name or the same `type:`, and B's result passed on as A's result when both name the same `type:`.
+ * with the same name or the same `type:`; a result of one passed to the other (a `returns` and a `params` or
+ * `returns` naming the same `type:`); and, without an edge, a result and a parameter naming the same `type:`.
  * Containment is checked by drawing values from the producing schema and validating them against the consuming
  * one (ajv) — a counterexample is a concrete value one spec allows and the other refuses.
  */
 
 export interface BoundaryFinding {
-  /** The spec that depends (uses the other). */
+  /** The spec whose contract produces the value. */
   from: string;
-  /** The spec depended on. */
+  /** The spec whose contract refuses it. */
   to: string;
   /** e.g. `money/x params.amount → money/y params.amount`. */
   edge: string;
@@ -73,8 +74,32 @@ export function meetingContracts(user: FingerprintedSpec, used: FingerprintedSpe
     }
   }
   for (const produced of returns(used)) {
-    for (const consumed of returns(user)) {
+    for (const consumed of [...returns(user), ...params(user)]) {
       if (produced.type !== undefined && produced.type === consumed.type) pairs.push([produced, consumed]);
+    }
+  }
+  for (const produced of returns(user)) {
+    for (const consumed of params(used)) {
+      if (produced.type !== undefined && produced.type === consumed.type) pairs.push([produced, consumed]);
+    }
+  }
+  return pairs;
+}
+
+/**
+ * Specs with no dependsOn edge still meet where hand-written glue passes one's result to the other (`computeTotals(
+ * parseInvoiceLines(csv))`): a `returns` and a `params` that name the same `type:`.
+ */
+export function sharedTypeContracts(specs: readonly FingerprintedSpec[]): [Contract, Contract][] {
+  const pairs: [Contract, Contract][] = [];
+  for (const producer of specs) {
+    for (const consumer of specs) {
+      if (producer === consumer || producer.spec.dependsOn.includes(consumer.spec.id) || consumer.spec.dependsOn.includes(producer.spec.id)) continue;
+      for (const produced of returns(producer)) {
+        for (const consumed of params(consumer)) {
+          if (produced.type !== undefined && produced.type === consumed.type) pairs.push([produced, consumed]);
+        }
+      }
     }
   }
   return pairs;
@@ -84,32 +109,35 @@ export function checkBoundaries(specs: readonly FingerprintedSpec[], samples = 2
   const byId = new Map(specs.map((spec) => [spec.spec.id, spec]));
   const validator = new SchemaValidator();
   const report: BoundaryReport = { checked: 0, findings: [], skipped: [] };
+  const pairs: [Contract, Contract][] = [];
   for (const user of specs) {
     for (const id of user.spec.dependsOn) {
       const used = byId.get(id);
-      if (!used) continue;
-      for (const [producer, consumer] of meetingContracts(user, used)) {
-        report.checked++;
-        let values: unknown[];
-        try {
-          values = fc.sample(schemaToArbitrary(producer.schema), { numRuns: samples, seed });
-        } catch (error) {
-          report.skipped.push(`${producer.label} → ${consumer.label}: ${(error as Error).message}`);
-          continue;
-        }
-        const bad = values.find((value) => validator.validate(producer.schema, value).ok && !validator.validate(consumer.schema, value).ok);
-        if (bad === undefined) continue;
-        const result = validator.validate(consumer.schema, bad);
-        const why = result.ok ? '' : formatSchemaErrors(result.errors, 2);
-        report.findings.push({
-          from: user.spec.id,
-          to: used.spec.id,
-          edge: `${producer.label} → ${consumer.label}`,
-          counterexample: bad,
-          message: `${producer.label} allows ${render(bad)}, which ${consumer.label} refuses (${why}): the two specs disagree at this boundary; narrow ${producer.spec.file} or widen ${consumer.spec.file}`,
-        });
-      }
+      if (used) pairs.push(...meetingContracts(user, used));
     }
+  }
+  pairs.push(...sharedTypeContracts(specs));
+  for (const [producer, consumer] of pairs) {
+    report.checked++;
+    if (JSON.stringify(producer.schema) === JSON.stringify(consumer.schema)) continue; // the same schema: contained
+    let values: unknown[];
+    try {
+      values = fc.sample(schemaToArbitrary(producer.schema), { numRuns: samples, seed });
+    } catch (error) {
+      report.skipped.push(`${producer.label} → ${consumer.label}: ${(error as Error).message}`);
+      continue;
+    }
+    const bad = values.find((value) => validator.validate(producer.schema, value).ok && !validator.validate(consumer.schema, value).ok);
+    if (bad === undefined) continue;
+    const result = validator.validate(consumer.schema, bad);
+    const why = result.ok ? '' : formatSchemaErrors(result.errors, 2);
+    report.findings.push({
+      from: producer.spec.spec.id,
+      to: consumer.spec.spec.id,
+      edge: `${producer.label} → ${consumer.label}`,
+      counterexample: bad,
+      message: `${producer.label} allows ${render(bad)}, which ${consumer.label} refuses (${why}): the two specs disagree at this boundary; narrow ${producer.spec.file} or widen ${consumer.spec.file}`,
+    });
   }
   return report;
 }

@@ -51,7 +51,7 @@ const explainCommand: Command = async (args, workspaceRoot) => {
     else {
       for (const finding of report.findings) console.log(`✖ ${finding.message}`);
       for (const skipped of report.skipped) console.log(`  (not checked: ${skipped})`);
-      console.log(`Specwright boundaries: ${report.checked} contract pair(s) across dependsOn edges checked, ${report.findings.length} disagreement(s)`);
+      console.log(`Specwright boundaries: ${report.checked} contract pair(s) checked (dependsOn edges and shared types), ${report.findings.length} disagreement(s)`);
     }
     return report.findings.length === 0 ? 0 : 1;
   }
