@@ -1,10 +1,11 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptEvent } from '../generate';
 import type { SpecOutcome } from '../sinks';
 import type { TokenUsage } from '../types';
 import type { Provenance } from '../attribution/provenance';
 import { costOf, formatCost, type PriceTable } from './cost';
+import { ensureLocalDir, LOCAL_DIR } from './local-dir';
 
 /**
  * The run log: every attempt of every writing run, in full — the request's hash, the candidate files, every gate's
@@ -14,7 +15,7 @@ import { costOf, formatCost, type PriceTable } from './cost';
  * summary of each attempt; `specwright runs`, `explain` and `review` read the details here.
  */
 
-export const RUNS_DIR = join('.specwright', 'runs');
+export const RUNS_DIR = join(LOCAL_DIR, 'runs');
 export const MAX_RUNS = 100;
 export const MAX_BYTES = 50 * 1024 * 1024;
 /** One finding or raw answer larger than this is cut (a runaway test output must not fill the disk). */
@@ -121,10 +122,7 @@ export class RunLog {
     private readonly prices: PriceTable,
     limits: { maxRuns?: number; maxBytes?: number } = {},
   ) {
-    const dir = runsDir(workspaceRoot);
-    mkdirSync(dir, { recursive: true });
-    const ignore = join(workspaceRoot, '.specwright', '.gitignore');
-    if (!existsSync(ignore)) writeFileSync(ignore, '# Specwright run logs and guard verdicts: local, never committed.\n*\n');
+    const dir = ensureLocalDir(workspaceRoot, 'runs');
     // Leave room for this run: prune to one fewer than the limit first.
     pruneRuns(workspaceRoot, Math.max(0, (limits.maxRuns ?? MAX_RUNS) - 1), limits.maxBytes ?? MAX_BYTES);
     this.file = join(dir, `${start.startedAt.replace(/[:.]/g, '-')}_${start.runId}.jsonl`);

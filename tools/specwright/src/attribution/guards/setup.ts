@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach } from 'vitest';
+import { ensureLocalDir } from '../../runs/local-dir';
 import { guardState, resetCalls } from './runtime';
 import { decideVerdict, formatVerdict, type TestFailure } from './verdict';
 
@@ -30,8 +31,7 @@ beforeEach((context) => {
     if (errors[0]) errors[0].message = `${errors[0].message ?? ''}\n\n${text}`;
     else console.error(text);
     try {
-      const dir = join(root, '.specwright', 'guards');
-      mkdirSync(dir, { recursive: true });
+      const dir = ensureLocalDir(root, 'guards');
       const file = join(dir, 'verdicts.jsonl');
       try {
         if (statSync(file).size > VERDICT_LOG_LIMIT) truncateSync(file, 0);
