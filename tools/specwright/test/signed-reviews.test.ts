@@ -82,6 +82,22 @@ describe('signed reviews (real git, real ssh-keygen keys)', () => {
     expect(check.output).toContain('is signed by bob@example.com');
   });
 
+  it('--signers-ref: a change that adds its own key to specs/allowed_signers cannot sign its own approval', () => {
+    const base = repo.git(['rev-parse', 'HEAD']).output.trim();
+    repo.git(['config', 'user.email', 'mallory@example.com']);
+    const mallory = readFileSync(`${key('mallory')}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    repo.write('specs/allowed_signers', `${repo.read('specs/allowed_signers')}mallory@example.com ${mallory}\n`);
+    repo.write('specs/policy.yaml', POLICY.replace('"bob@example.com"]', '"bob@example.com", "mallory@example.com"]'));
+    expect(repo.specwright(['review', '--approve', DEMO_OUTPUT]).status).toBe(0);
+    signedCommit('mallory', 'mallory approves with her own new key');
+    // Judged by the keys of the change itself, the approval verifies; judged by the base branch's keys, it does not.
+    expect(repo.specwright(['ci-check']).status).toBe(0);
+    const check = repo.specwright(['ci-check', '--signers-ref', base]);
+    expect(check.status).toBe(1);
+    expect(check.output).toContain(`keys in specs/allowed_signers at ${base}`);
+    expect(check.output).toContain(`${DEMO_OUTPUT}: the review by mallory@example.com was committed in`);
+  });
+
   it('refuses `review --approve` without paths unless --all is given', () => {
     const bare = repo.specwright(['review', '--approve']);
     expect(bare.status).toBe(2);

@@ -66,8 +66,10 @@ export async function runCiCheck(request: CiCheckRequest): Promise<CiCheckResult
   let signatureFindings = 0;
   if (policy?.requireSignedReviews) {
     const { verifySignedReviews, ALLOWED_SIGNERS_FILE } = await import('./signing');
-    const signatures = verifySignedReviews({ workspaceRoot, items: state.items, policy, ...(request.signersRef ? { signersRef: request.signersRef } : {}) });
-    log(`── signed reviews (requireSignedReviews; keys in ${ALLOWED_SIGNERS_FILE}${request.signersRef ? ` at ${request.signersRef}` : ''}): ${signatures.verified.length} verified`);
+    // The env var reaches `nx review-spec --check` too (CI sets it to the base branch).
+    const signersRef = request.signersRef ?? (process.env.SPECWRIGHT_SIGNERS_REF || undefined);
+    const signatures = verifySignedReviews({ workspaceRoot, items: state.items, policy, ...(signersRef ? { signersRef } : {}) });
+    log(`── signed reviews (requireSignedReviews; keys in ${ALLOWED_SIGNERS_FILE}${signersRef ? ` at ${signersRef}` : ''}): ${signatures.verified.length} verified`);
     for (const finding of signatures.findings) log(`  unsigned   ${finding.file}: ${finding.message}\n             fix: ${finding.fix}`);
     signatureFindings = signatures.findings.length;
   }
