@@ -21,13 +21,12 @@ const reportCommand: Command = async (args, workspaceRoot) => {
   }
   const { allReviewProjects } = await import('../review/state');
   const { tryGit } = await import('../review/git');
-  const { priceTable } = await import('../runs/cost');
+  const { workspacePrices } = await import('../runs/cost');
   const { listRuns } = await import('../runs/log');
-  const { readPluginOptions } = await import('../workspace');
   const { collectReport } = await import('./collect');
   const wanted = values.project ?? [];
   const projects = allReviewProjects(workspaceRoot).filter((p) => wanted.length === 0 || wanted.includes(p.name));
-  const specs = collectReport(workspaceRoot, projects, priceTable(readPluginOptions(workspaceRoot).prices));
+  const specs = collectReport(workspaceRoot, projects, workspacePrices(workspaceRoot));
   if (values['agent-trace']) {
     const { agentTrace } = await import('./agent-trace');
     const revision = tryGit(workspaceRoot, ['rev-parse', 'HEAD'])?.trim();

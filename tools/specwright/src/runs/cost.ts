@@ -1,4 +1,5 @@
 import type { TokenUsage } from '../types';
+import { readPluginOptions } from '../workspace';
 
 /**
  * What tokens cost: a price table per model in US dollars per 1M tokens (input, cached input, output). Defaults for
@@ -40,6 +41,20 @@ export function priceTable(overrides: unknown): PriceTable {
     }
   }
   return table;
+}
+
+/**
+ * The workspace's table: defaults, then nx.json's `prices`, then `extra` (options handed to an executor). Read from
+ * nx.json here because Nx executors receive only the options their target lists.
+ */
+export function workspacePrices(workspaceRoot: string, extra?: unknown): PriceTable {
+  let configured: unknown;
+  try {
+    configured = readPluginOptions(workspaceRoot).prices;
+  } catch {
+    configured = undefined; // no nx.json: the defaults
+  }
+  return { ...priceTable(configured), ...priceTable(extra) };
 }
 
 /** The price of a model: an exact name, else the longest known name it starts with (`gpt-4.1-mini-2025-04-14`). */
