@@ -122,10 +122,14 @@ export class RunLog {
     private readonly prices: PriceTable,
     limits: { maxRuns?: number; maxBytes?: number } = {},
   ) {
-    const dir = ensureLocalDir(workspaceRoot, 'runs');
-    // Leave room for this run: prune to one fewer than the limit first.
-    pruneRuns(workspaceRoot, Math.max(0, (limits.maxRuns ?? MAX_RUNS) - 1), limits.maxBytes ?? MAX_BYTES);
-    this.file = join(dir, `${start.startedAt.replace(/[:.]/g, '-')}_${start.runId}.jsonl`);
+    this.file = join(workspaceRoot, RUNS_DIR, `${start.startedAt.replace(/[:.]/g, '-')}_${start.runId}.jsonl`);
+    try {
+      ensureLocalDir(workspaceRoot, 'runs');
+      // Leave room for this run: prune to one fewer than the limit first.
+      pruneRuns(workspaceRoot, Math.max(0, (limits.maxRuns ?? MAX_RUNS) - 1), limits.maxBytes ?? MAX_BYTES);
+    } catch (error) {
+      this.disable(error);
+    }
     this.append({ type: 'run', ...start });
   }
 
@@ -134,10 +138,15 @@ export class RunLog {
     try {
       appendFileSync(this.file, `${JSON.stringify(line)}\n`);
     } catch (error) {
-      // The log is a record, not part of the product: a full disk must not fail the generation.
-      this.failed = true;
-      process.emitWarning(`specwright: cannot write the run log ${this.file}: ${(error as Error).message}`);
+      this.disable(error);
     }
+  }
+
+  /** The log is a record, not part of the product: a read-only workspace or a full disk must not fail the run. */
+  private disable(error: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    process.emitWarning(`specwright: cannot write the run log ${this.file}: ${(error as Error).message}`);
   }
 
   attempt(event: AttemptEvent): void {
