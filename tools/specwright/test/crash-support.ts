@@ -19,6 +19,9 @@ export function snapshotTree(root: string): Map<string, string> {
     for (const entry of readdirSync(join(root, relative), { withFileTypes: true })) {
       const path = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.name === 'node_modules') continue;
+      // The run log (.specwright/runs) records every attempt, failed runs included, by design; it is local and
+      // git-ignored, not the workspace's content.
+      if (!relative && entry.name === '.specwright') continue;
       if (entry.isSymbolicLink()) out.set(path, `link:${readlinkSync(join(root, path))}`);
       else if (entry.isDirectory()) {
         out.set(`${path}/`, 'dir');
