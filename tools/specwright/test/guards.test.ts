@@ -134,6 +134,14 @@ describe('contract guards on the template (real vitest, SPECWRIGHT_GUARDS=1)', (
     expect(spec.stdout).toContain('content: REVIEWED');
   });
 
+  it('explain --guards lists the verdicts the guards recorded in .specwright/guards', () => {
+    const result = spawnSync(process.execPath, [join(ws.root, 'tools/specwright/bin/specwright.js'), 'explain', '--guards', '--json'], { cwd: ws.root, encoding: 'utf8', env: ENV });
+    expect(result.status, result.stderr).toBe(0);
+    const entries = JSON.parse(result.stdout) as { test: string; file: string; verdict: { kind: string } }[];
+    expect(entries.find((entry) => entry.test === 'splits a bill')).toMatchObject({ file: 'libs/money/src/caller.test.ts', verdict: { kind: 'caller' } });
+    expect(new Set(entries.map((entry) => entry.verdict.kind))).toEqual(new Set(['caller', 'generated', 'spec-gap', 'boundary']));
+  });
+
   it('costs nothing when off: the same tests fail without any wrapping or verdict', () => {
     const off = vitest(join(ws.root, 'libs/money'), ['src/caller.test.ts'], false);
     expect(off.status).toBe(1);

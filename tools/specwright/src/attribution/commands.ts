@@ -13,6 +13,8 @@ export const EXPLAIN_USAGE = `Usage:
   specwright explain --stack [--json] < stack.txt
       labels every frame of a stack trace or of vitest's output (pipe it in) generated or human, and highlights the
       frames where the two meet; guard verdicts in the same output are repeated
+  specwright explain --guards [--json]
+      the latest verdicts of the contract guards (.specwright/guards/verdicts.jsonl), newest last
   specwright explain --boundaries [--json]
       checks every dependsOn edge: a value one spec may pass on that the other spec's contract refuses
 
@@ -30,7 +32,7 @@ async function readStdin(): Promise<string> {
 const explainCommand: Command = async (args, workspaceRoot) => {
   const { values, positionals } = parseArgs({
     args,
-    options: { stack: { type: 'boolean' }, boundaries: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { stack: { type: 'boolean' }, boundaries: { type: 'boolean' }, guards: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
   });
   if (values.help) {
@@ -39,6 +41,32 @@ const explainCommand: Command = async (args, workspaceRoot) => {
   }
   const explain = await import('./explain');
   const context = explain.pathContext(workspaceRoot, process.cwd());
+  if (values.guards) {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { formatVerdict } = await import('./guards/verdict');
+    let text = '';
+    try {
+      text = readFileSync(join(workspaceRoot, '.specwright', 'guards', 'verdicts.jsonl'), 'utf8');
+    } catch {
+      console.log('No guard verdicts yet: run the tests with SPECWRIGHT_GUARDS=1 (e.g. `SPECWRIGHT_GUARDS=1 npx nx run-many -t test --skip-nx-cache`).');
+      return 0;
+    }
+    const entries = text
+      .split('\n')
+      .filter((line) => line.trim())
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as { test: string; file?: string; time: string; verdict: Parameters<typeof formatVerdict>[0] }];
+        } catch {
+          return [];
+        }
+      })
+      .slice(-20);
+    if (values.json) console.log(JSON.stringify(entries, null, 2));
+    else for (const entry of entries) console.log(`── ${entry.time}  ${entry.file ? `${entry.file} > ` : ''}${entry.test}\n${formatVerdict(entry.verdict)}\n`);
+    return 0;
+  }
   if (values.boundaries) {
     const { loadSpecs } = await import('../load');
     const { normalizeOptions } = await import('../options');

@@ -1,5 +1,5 @@
 import { appendFileSync, statSync, truncateSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { beforeEach } from 'vitest';
 import { ensureLocalDir } from '../../runs/local-dir';
 import { guardState, resetCalls } from './runtime';
@@ -38,7 +38,7 @@ beforeEach((context) => {
       } catch {
         // No log yet.
       }
-      appendFileSync(file, `${JSON.stringify({ test: task.name, file: task.file?.filepath, time: new Date().toISOString(), verdict })}\n`);
+      appendFileSync(file, `${JSON.stringify({ test: task.name, file: task.file?.filepath ? relative(root, task.file.filepath).split(sep).join('/') : undefined, time: new Date().toISOString(), verdict })}\n`);
     } catch {
       // The verdict is already in the test's output; a read-only workspace must not fail the run.
     }
