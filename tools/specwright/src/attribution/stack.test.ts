@@ -48,5 +48,6 @@ describe('resolveFramePath', () => {
     expect(resolveFramePath('src/index.ts', context, 'text')).toBe('libs/text/src/index.ts');
     expect(resolveFramePath('src/index.ts', context, 'money')).toBe('libs/money/src/index.ts');
     expect(resolveFramePath('/elsewhere/x.ts', context)).toBeUndefined();
+    expect(resolveFramePath('src/deleted.test.ts', context, 'money')).toBe('libs/money/src/deleted.test.ts');
   });
 });

@@ -89,5 +89,6 @@ export function resolveFramePath(path: string, context: PathContext, project?: s
   candidates.push(resolve(context.cwd, path), join(context.workspaceRoot, path));
   for (const root of context.projectRoots.values()) candidates.push(join(context.workspaceRoot, root, path));
   for (const candidate of candidates) if (existsSync(candidate)) return inside(candidate);
-  return posix.normalize(path);
+  // A file that is gone (a deleted test) still belongs to the project vitest named.
+  return projectRoot ? posix.join(projectRoot, path) : posix.normalize(path);
 }
