@@ -13,7 +13,7 @@ describe('parseFrames', () => {
       '     17|   for (const [i, ratio] of ratios.entries()) {',
       ' ❯ src/split-bill.ts:5:10',
       '',
-      ' FAIL  |invoice-cli| src/totals.test.ts > adds up',
+      '\u001b[41m\u001b[1m FAIL \u001b[22m\u001b[49m \u001b[30m\u001b[42m invoice-cli \u001b[49m\u001b[39m src/totals.test.ts\u001b[2m > \u001b[22madds up',
       'Error: boom',
       '    at computeTotals (/w/apps/invoice-cli/src/totals.ts:30:17)',
       '    at file:///w/apps/invoice-cli/src/totals.test.ts:12:5',

@@ -45,7 +45,11 @@ export function parseFrames(text: string): RawFrame[] {
       stack++;
       inStack = false;
     }
-    const tag = /(?:FAIL|PASS|✓|×|❯)\s+\|([^|\s]+)\|/.exec(rawLine) ?? (/^\s*\|([^|\s]+)\|\s/.exec(rawLine) as RegExpExecArray | null);
+    // vitest names the project as `|money|`, or, in colour, as a badge that reads ` money ` once colours are gone.
+    const tag =
+      /(?:FAIL|PASS|✓|×|❯)\s+\|([^|\s]+)\|/.exec(rawLine) ??
+      /^\s*(?:FAIL|PASS|✓|×|❯)\s+([^\s|]+)\s+(?=\S+\.[A-Za-z]{1,5}(?:\s|$))/.exec(rawLine) ??
+      /^\s*\|([^|\s]+)\|\s/.exec(rawLine);
     if (tag) project = tag[1];
     const named = V8_NAMED.exec(rawLine);
     const bare = named ? undefined : V8_BARE.exec(rawLine);
