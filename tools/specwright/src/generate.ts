@@ -103,7 +103,7 @@ export async function generateSpec(request: GenerateRequest): Promise<GenerateRe
     record.failure = `${failed[0]?.gate}: ${failed[0]?.findings[0]?.message ?? 'failed'}`;
     history.push(record);
     lastFailure = { gate: failed[0]?.gate ?? 'unknown', feedback };
-    messages = repairMessages(original, answer.text, feedback, attempt, request.maxAttempts);
+    messages = repairMessages(original, answer.text, feedback, attempt);
   }
   return result({
     ok: false,

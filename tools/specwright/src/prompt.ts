@@ -122,9 +122,10 @@ export const MAX_ECHOED_ANSWER_CHARS = 64 * 1024;
 /**
  * The request of a repair turn: the original request, the latest rejected answer and its findings — not the whole
  * history, so the prompt stays the same size from one attempt to the next (a small local context would overflow
- * otherwise) and its prefix, the original request, stays cached.
+ * otherwise) and its prefix, the original request, stays cached. It does not say how many attempts are left: the
+ * request, and so its recording, must not depend on maxAttempts.
  */
-export function repairMessages(original: ChatMessage[], answer: string, feedback: string, attempt: number, maxAttempts: number): ChatMessage[] {
+export function repairMessages(original: ChatMessage[], answer: string, feedback: string, attempt: number): ChatMessage[] {
   const echoed =
     answer.length <= MAX_ECHOED_ANSWER_CHARS
       ? answer
@@ -134,7 +135,7 @@ export function repairMessages(original: ChatMessage[], answer: string, feedback
     { role: 'assistant', content: echoed },
     {
       role: 'user',
-      content: `Your answer was rejected by the checks (attempt ${attempt} of ${maxAttempts}). Fix every problem below and answer again with the complete files, in the same JSON format.\n\n${feedback}`,
+      content: `Your answer was rejected by the checks (attempt ${attempt}). Fix every problem below and answer again with the complete files, in the same JSON format.\n\n${feedback}`,
     },
   ];
 }

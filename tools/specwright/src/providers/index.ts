@@ -22,7 +22,7 @@ export function createProvider(name: ProviderName, workspaceRoot: string, option
   }
 }
 
-function openAIClient(options: NormalizedOptions, env: NodeJS.ProcessEnv): { client: OpenAI; where: string } {
+function openAIClient(options: NormalizedOptions, env: NodeJS.ProcessEnv): { client: (fetch: typeof globalThis.fetch) => OpenAI; where: string } {
   const azureEndpoint = env.AZURE_OPENAI_ENDPOINT || options.azureEndpoint;
   if (azureEndpoint) {
     const apiVersion = env.OPENAI_API_VERSION || options.azureApiVersion;
@@ -37,18 +37,20 @@ function openAIClient(options: NormalizedOptions, env: NodeJS.ProcessEnv): { cli
     const endpoint = azureEndpoint.replace(/\/+$/, '');
     return {
       // baseURL rather than endpoint: the SDK would otherwise also read OPENAI_BASE_URL from the process.
-      client: new AzureOpenAI({ baseURL: `${endpoint}/openai`, apiKey, apiVersion, ...(deployment ? { deployment } : {}), maxRetries: options.maxRetries }),
+      client: (fetch) => new AzureOpenAI({ baseURL: `${endpoint}/openai`, apiKey, apiVersion, ...(deployment ? { deployment } : {}), maxRetries: options.maxRetries, fetch }),
       where: `Azure OpenAI ${endpoint} (deployment ${deployment ?? 'named like the model'}, api-version ${apiVersion})`,
     };
   }
   const baseURL = env.OPENAI_BASE_URL || undefined;
   return {
-    client: new OpenAI({
-      // Local servers (Ollama, vLLM, LM Studio, llama.cpp) take any key; the SDK insists on one.
-      apiKey: env.OPENAI_API_KEY || 'specwright-no-key',
-      baseURL: baseURL ?? 'https://api.openai.com/v1',
-      maxRetries: options.maxRetries,
-    }),
+    client: (fetch) =>
+      new OpenAI({
+        // Local servers (Ollama, vLLM, LM Studio, llama.cpp) take any key; the SDK insists on one.
+        apiKey: env.OPENAI_API_KEY || 'specwright-no-key',
+        baseURL: baseURL ?? 'https://api.openai.com/v1',
+        maxRetries: options.maxRetries,
+        fetch,
+      }),
     where: baseURL ?? 'https://api.openai.com/v1',
   };
 }

@@ -6,12 +6,25 @@ import { blamedParameter, buildBody, describeRung, TOP_RUNGS, type ParameterName
 import { contextOverflow, htmlTitle, isContentFilter, quote } from './server-errors';
 
 export interface OpenAIProviderOptions {
-  /** An `OpenAI` or `AzureOpenAI` client; its own timeout is left to this provider's deadline. */
-  client: OpenAI;
+  /**
+   * Makes the `OpenAI` or `AzureOpenAI` client around the given fetch, through which this provider counts the tries
+   * of each request and keeps the body of every error answer (the SDK drops bodies without an `error` key, like
+   * vLLM's `{"object": "error", "message": …}`).
+   */
+  client: (fetch: typeof globalThis.fetch) => OpenAI;
   /** How the server is named in messages: the base URL, or the Azure endpoint and deployment. */
   where: string;
   seed?: number;
 }
+
+/** What the fetch of one request saw, across the SDK's retries. */
+interface Exchange {
+  tries: number;
+  errorBody?: string;
+}
+
+/** The header that ties the SDK's fetches to the request they belong to (harmless to servers, handy in their logs). */
+const REQUEST_HEADER = 'x-specwright-request';
 
 /** Something a server refused and what was sent instead, for the message when the re-ask failed too. */
 interface Rejection {
@@ -33,10 +46,18 @@ interface Rejection {
 export class OpenAIProvider implements Provider {
   readonly name = 'openai' as const;
   private readonly learned: Rungs = { ...TOP_RUNGS };
-  private readonly baseFetch: typeof fetch;
+  private readonly client: OpenAI;
+  private readonly exchanges = new Map<string, Exchange>();
+  private nextRequest = 0;
 
   constructor(private readonly options: OpenAIProviderOptions) {
-    this.baseFetch = globalThis.fetch.bind(globalThis);
+    this.client = options.client(async (url, init) => {
+      const exchange = this.exchanges.get(new Headers(init?.headers).get(REQUEST_HEADER) ?? '');
+      if (exchange) exchange.tries++;
+      const response = await globalThis.fetch(url, init);
+      if (!response.ok && exchange) exchange.errorBody = await response.clone().text().catch(() => undefined);
+      return response;
+    });
   }
 
   async complete(request: ModelRequest): Promise<ModelAnswer> {
@@ -44,15 +65,11 @@ export class OpenAIProvider implements Provider {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), request.timeoutMs);
     const signal = request.signal ? AbortSignal.any([deadline.signal, request.signal]) : deadline.signal;
-    let tries = 0;
-    const client = this.options.client.withOptions({
-      // The SDK's own timeout only covers the wait for the headers and is retried: the deadline above replaces it.
-      timeout: request.timeoutMs + 60_000,
-      fetch: (url: string | URL | Request, init?: RequestInit) => {
-        tries++;
-        return this.baseFetch(url, init);
-      },
-    });
+    const id = `${request.specId}#${++this.nextRequest}`;
+    const exchange: Exchange = { tries: 0 };
+    this.exchanges.set(id, exchange);
+    // The SDK's own timeout only covers the wait for the headers and is retried: the deadline above replaces it.
+    const requestOptions = { signal, timeout: request.timeoutMs + 60_000, headers: { [REQUEST_HEADER]: id } };
     const input: ShapeInput = {
       model: request.model,
       temperature: request.temperature,
@@ -67,12 +84,13 @@ export class OpenAIProvider implements Provider {
       for (;;) {
         let completion: unknown;
         try {
-          completion = await client.chat.completions.create(buildBody(input, rungs) as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming, { signal });
+          exchange.errorBody = undefined;
+          completion = await this.client.chat.completions.create(buildBody(input, rungs) as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming, requestOptions);
         } catch (error) {
-          const blamed = rejectedParameter(error, input, rungs);
+          const blamed = rejectedParameter(error, exchange, input, rungs);
           if (!blamed) throw error;
           const next = { ...rungs, [blamed]: rungs[blamed] + 1 };
-          rejections.push({ parameter: blamed, sent: describeRung(blamed, rungs[blamed]), instead: describeRung(blamed, next[blamed]), message: serverMessage(error as APIError) });
+          rejections.push({ parameter: blamed, sent: describeRung(blamed, rungs[blamed]), instead: describeRung(blamed, next[blamed]), message: serverMessage(error as APIError, exchange) });
           rungs = next;
           continue;
         }
@@ -81,9 +99,10 @@ export class OpenAIProvider implements Provider {
         return rejections.length ? { ...answer, adaptations: rejections.map((r) => `the server rejected ${r.sent} (${r.message}); sent ${r.instead} instead for the rest of the run`) } : answer;
       }
     } catch (error) {
-      throw withUsage(this.explain(error, request, { started, tries, rejections, deadline: deadline.signal }), usage);
+      throw withUsage(this.explain(error, request, { started, exchange, rejections, deadline: deadline.signal }), usage);
     } finally {
       clearTimeout(timer);
+      this.exchanges.delete(id);
     }
   }
 
@@ -135,11 +154,12 @@ export class OpenAIProvider implements Provider {
   }
 
   /** Turns SDK errors into messages that say what happened at which server and what to do. */
-  private explain(error: unknown, request: ModelRequest, context: { started: number; tries: number; rejections: Rejection[]; deadline: AbortSignal }): Error {
+  private explain(error: unknown, request: ModelRequest, context: { started: number; exchange: Exchange; rejections: Rejection[]; deadline: AbortSignal }): Error {
     if (error instanceof SpecwrightError) return error;
     const where = this.where(request);
     const details = (message: string, fix: string, code: string) => new SpecwrightError(`spec "${request.specId}": ${message}`, { fix, code, cause: error });
-    const waited = `waited ${((Date.now() - context.started) / 1000).toFixed(1)} s in total over ${context.tries} ${context.tries === 1 ? 'try' : 'tries'}`;
+    const tries = context.exchange.tries;
+    const waited = `waited ${((Date.now() - context.started) / 1000).toFixed(1)} s in total over ${tries} ${tries === 1 ? 'try' : 'tries'}`;
     if (context.deadline.aborted || error instanceof OpenAI.APIConnectionTimeoutError) {
       return details(
         `${where} did not answer within ${request.timeoutMs} ms (${waited}; the deadline covers the whole answer, retries included)`,
@@ -161,12 +181,12 @@ export class OpenAIProvider implements Provider {
       return details(`cannot reach ${where}: ${rootCause(error)}`, 'check OPENAI_BASE_URL and that the server is running (TLS errors: check the certificate or NODE_EXTRA_CA_CERTS)', 'MODEL_UNREACHABLE');
     }
     if (error instanceof OpenAI.APIError) {
-      const text = serverMessage(error);
-      const title = htmlTitle(`${error.message}`);
+      const text = serverMessage(error, context.exchange);
+      const title = htmlTitle(`${error.message} ${context.exchange.errorBody ?? ''}`);
       if (title) {
         return details(`${where} answered ${error.status} with an HTML page ("${title}") instead of JSON (${waited})`, 'a proxy or gateway answered, not the model server: check OPENAI_BASE_URL and the server behind it', 'MODEL_BAD_RESPONSE');
       }
-      const overflow = contextOverflow(text, error.error);
+      const overflow = contextOverflow(text, errorBody(error, context.exchange));
       if (overflow) {
         const sizes =
           overflow.contextTokens !== undefined
@@ -178,7 +198,7 @@ export class OpenAIProvider implements Provider {
           'MODEL_CONTEXT_EXCEEDED',
         );
       }
-      if (isContentFilter(text, error.error)) {
+      if (isContentFilter(text, errorBody(error, context.exchange))) {
         return details(`${where} filtered the prompt (content management policy): ${text}`, 'reword the spec (names, examples, rules) that may trip the filter, or ask the Azure resource\'s owner about its content filtering configuration', 'MODEL_CONTENT_FILTER');
       }
       if (error instanceof OpenAI.NotFoundError) {
@@ -195,25 +215,38 @@ export class OpenAIProvider implements Provider {
           'MODEL_REQUEST_REJECTED',
         );
       }
-      return details(`${where} answered ${error.status ?? 'an error'}: ${error.message} (${waited})`, 'check the server\'s logs; run again once it is healthy', 'MODEL_ERROR');
+      return details(`${where} answered ${error.status ?? 'an error'}: ${error.status} ${text} (${waited})`, 'check the server\'s logs; run again once it is healthy', 'MODEL_ERROR');
     }
     return details(`request to ${where} failed: ${(error as Error)?.message ?? String(error)}`, 'run again; report a bug if it persists', 'MODEL_ERROR');
   }
 }
 
 /** The parameter to ask again without, when the error is a 400 about the request's shape (not its size or content). */
-function rejectedParameter(error: unknown, input: ShapeInput, rungs: Rungs): ParameterName | undefined {
-  if (!(error instanceof OpenAI.APIError) || (error.status !== 400 && error.status !== 422)) return undefined;
-  const text = serverMessage(error);
-  if (contextOverflow(text, error.error) || isContentFilter(text, error.error)) return undefined;
-  return blamedParameter({ param: typeof error.param === 'string' ? error.param : null, text: `${text} ${JSON.stringify(error.error ?? '')}` }, input, rungs);
+function rejectedParameter(error: unknown, exchange: Exchange, input: ShapeInput, rungs: Rungs): ParameterName | undefined {
+  if (!(error instanceof APIError) || (error.status !== 400 && error.status !== 422)) return undefined;
+  const text = serverMessage(error, exchange);
+  const body = errorBody(error, exchange);
+  if (contextOverflow(text, body) || isContentFilter(text, body)) return undefined;
+  return blamedParameter({ param: typeof error.param === 'string' ? error.param : null, text: `${text} ${JSON.stringify(body ?? '')}` }, input, rungs);
+}
+
+/** The error answer's body: the SDK's parse of its `error` key, else the whole body as the server sent it. */
+function errorBody(error: APIError, exchange: Exchange): unknown {
+  if (error.error !== undefined) return error.error;
+  if (exchange.errorBody === undefined) return undefined;
+  try {
+    return JSON.parse(exchange.errorBody) as unknown;
+  } catch {
+    return exchange.errorBody;
+  }
 }
 
 /** The server's own words, without the SDK's status prefix. */
-function serverMessage(error: APIError): string {
-  const inner = error.error as { message?: unknown } | string | undefined;
-  if (typeof inner === 'string') return inner;
-  if (inner && typeof inner.message === 'string') return inner.message;
+function serverMessage(error: APIError, exchange: Exchange): string {
+  const body = errorBody(error, exchange);
+  if (typeof body === 'string') return body.length > 2000 ? `${body.slice(0, 2000)}…` : body;
+  const message = (body as { message?: unknown; error?: { message?: unknown } } | undefined)?.message ?? (body as { error?: { message?: unknown } } | undefined)?.error?.message;
+  if (typeof message === 'string') return message;
   return error.message.replace(/^\d{3}\s+/, '');
 }
 
