@@ -171,7 +171,7 @@ function failedOutcome(planned: PlannedSpec, message: string): SpecOutcome {
 
 function progressLine(outcome: SpecOutcome, finished: number, total: number): string {
   const tokens = outcome.usage.promptTokens + outcome.usage.completionTokens;
-  const stats = outcome.attempts > 0 ? `  attempts ${outcome.attempts}  tokens ${tokens}  ${outcome.seconds.toFixed(1)}s` : '';
+  const stats = outcome.attempts > 0 ? `  attempts ${outcome.attempts}  tokens ${tokens}${outcome.replayed ? ' recorded' : ''}  ${outcome.seconds.toFixed(1)}s` : '';
   const head = `[${finished}/${total}] ${outcome.id.padEnd(28)} ${outcome.result}${stats}`;
   return outcome.message ? `${head}\n  ${outcome.file}: ${outcome.message.split('\n').join('\n  ')}` : head;
 }

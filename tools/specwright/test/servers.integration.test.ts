@@ -319,12 +319,19 @@ describe('answers and bodies real servers send', () => {
       [{ kind: 'json', body: { id: 'x', object: 'chat.completion', usage: { prompt_tokens: 7, completion_tokens: 0 } } }, /answered 200 without `choices`: "\{\\"id\\":\\"x\\"/],
       [{ kind: 'html', status: 200, title: 'Sign in' }, /answered 200 with an HTML page \("Sign in"\) instead of a chat completion[\s\S]*fix: check OPENAI_BASE_URL/],
       [{ kind: 'content_filter' }, /its content filter stopped it \(finish_reason "content_filter"\)[\s\S]*fix: reword the spec/],
+      // Azure's prompt filter is a 400 to a json_schema request, yet not a reason to drop the response format.
+      [
+        { kind: 'status', status: 400, body: { error: { code: 'content_filter', param: 'prompt', status: 400, message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry." } } },
+        /filtered the prompt \(content management policy\): The response was filtered[\s\S]*fix: reword the spec/,
+      ],
+      [{ kind: 'garbage', body: '{"id": "chatcmpl-1", "choices": [' }, /answered with a body that is not valid JSON/],
     ];
     for (const [reply, pattern] of cases) {
       const run = await one([reply], { maxAttempts: 1 });
       const outcome = run.result.outcomes.find((o) => o.id === 'demo/a');
       expect(outcome?.message).toMatch(pattern);
       expect(run.changes.filter((change) => change.includes('/a.ts'))).toEqual([]);
+      expect(run.server.requests.filter((request) => askedFor(request.body.messages).id === 'demo/a')).toHaveLength(1);
       expect(existsSync(join(run.ws.root, PROJECT.root, RUN_LOCK_FILE_NAME))).toBe(false);
     }
     // The tokens of the body without choices are counted although it failed.
