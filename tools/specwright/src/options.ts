@@ -58,9 +58,9 @@ export function normalizeOptions(options: SpecwrightPluginOptions | undefined): 
 }
 
 /** The provider a run uses: the env var wins over nx.json, so CI and people can switch without editing files. */
-export function resolveProvider(configured: NormalizedOptions['provider'], env: NodeJS.ProcessEnv = process.env): ProviderName {
+export function resolveProvider(configured: NormalizedOptions['provider'], env: NodeJS.ProcessEnv = process.env, options?: Pick<NormalizedOptions, 'azureEndpoint'>): ProviderName {
   const fromEnv = env.SPECWRIGHT_PROVIDER;
   const choice = fromEnv && fromEnv !== '' ? fromEnv : configured;
   if (choice === 'openai' || choice === 'replay' || choice === 'record') return choice;
-  return env.OPENAI_API_KEY || env.OPENAI_BASE_URL || env.AZURE_OPENAI_ENDPOINT ? 'openai' : 'replay';
+  return env.OPENAI_API_KEY || env.OPENAI_BASE_URL || env.AZURE_OPENAI_ENDPOINT || options?.azureEndpoint ? 'openai' : 'replay';
 }

@@ -125,7 +125,7 @@ async function createSink(request: RunRequest, specsById: ReadonlyMap<string, Fi
     case 'write': {
       // Loaded only when writing: the check that runs on every commit never pays for the HTTP client.
       const { createProvider } = await import('./providers');
-      const provider = request.provider ?? createProvider(resolveProvider(request.options.provider, request.env), workspaceRoot, request.options, request.env);
+      const provider = request.provider ?? createProvider(resolveProvider(request.options.provider, request.env, request.options), workspaceRoot, request.options, request.env);
       return new WriteSink({ provider, specsById, runId: randomUUID(), now: () => new Date(), ...(request.gates ? { gates: request.gates } : {}) });
     }
   }

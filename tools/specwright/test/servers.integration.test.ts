@@ -110,6 +110,10 @@ describe('real servers, emulated: the same scenario at concurrency 4', () => {
       expect(body.response_format?.type).toBe('json_schema');
       expect(body).toMatchObject({ max_tokens: 4096, temperature: 0 });
     }
+    // The spec's tests are in the prompt, as acceptance criteria, after the spec.
+    const user = bodies(run).find((body) => body.messages[1]?.content.includes('id: demo/a'))?.messages[1]?.content ?? '';
+    expect(user).toContain(`Acceptance test a.test.ts (must pass as written; do not write it):\n\`\`\`ts\n${TEST_FILE('a').trimEnd()}\n\`\`\``);
+    expect(user.indexOf('Spec file: a.spec.yaml')).toBeLessThan(user.indexOf('Acceptance test a.test.ts'));
     expect(run.result.summary).toMatch(/tokens spent \(\d+ cached\)/);
   });
 
@@ -133,6 +137,15 @@ describe('real servers, emulated: the same scenario at concurrency 4', () => {
     expectAccepted(run);
     // The first spec pays two refusals (max_tokens, then temperature); the other three are right the first time.
     expect(run.server.requests.map((request) => request.status)).toEqual([400, 400, 200, 200, 200, 200]);
+  });
+
+  it('a seed the server does not know is dropped the same way (Azure: "Unrecognized request argument supplied")', async () => {
+    const run = await scenario({ profile: 'openai' }, { concurrency: 1, seed: 42 }, {}, (request) =>
+      request.body.seed !== undefined ? { kind: 'status', status: 400, body: { error: { message: 'Unrecognized request argument supplied: seed', type: 'invalid_request_error', param: null, code: null } } } : correct(request),
+    );
+    expectAccepted(run);
+    expect(run.server.requests.map((request) => `${request.status} ${request.body.seed ?? '-'}`)).toEqual(['400 42', '200 -', '200 -', '200 -', '200 -']);
+    expect(run.server.requests.every((request) => request.body.temperature === 0 && request.body.response_format?.type === 'json_schema')).toBe(true);
   });
 
   it('llama.cpp: a switch is remembered only once a request made with it succeeded', async () => {
