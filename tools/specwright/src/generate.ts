@@ -123,20 +123,18 @@ async function check(request: GenerateRequest, text: string): Promise<{ list: Ga
 
 /**
  * An answer cut off at the output limit is a failed attempt the model can repair (shorter code, no commentary),
- * not the end of the spec. When even the prompt nearly filled the context, the advice says so.
+ * not the end of the spec. Cut off before maxOutputTokens, it was the context that ran out (llama.cpp stops there,
+ * Ollama cuts the prompt silently to num_ctx): the finding says so, since a shorter answer will not help then.
  */
 function truncated(answer: ModelAnswer, maxOutputTokens: number | undefined): GateVerdict {
-  const limit = maxOutputTokens !== undefined ? ` (maxOutputTokens ${maxOutputTokens})` : '';
-  return {
-    gate: 'answer',
-    ok: false,
-    findings: [
-      {
-        message:
-          `the answer was cut off at the output limit${limit} after ${answer.usage.completionTokens} tokens (finish_reason "length"), so it is incomplete; ` +
-          'answer again with the complete files and less text: no comments beyond the essential, no alternatives, no explanations outside "notes". ' +
-          'If this repeats, raise maxOutputTokens, or the server\'s context (llama.cpp -c, Ollama num_ctx, vLLM --max-model-len) when the prompt already fills most of it',
-      },
-    ],
-  };
+  const spent = answer.usage.completionTokens;
+  const contextFull = maxOutputTokens !== undefined && spent > 0 && spent < maxOutputTokens;
+  const message = contextFull
+    ? `the answer was cut off after ${spent} tokens (finish_reason "length"), before maxOutputTokens (${maxOutputTokens}): the model's context is full ` +
+      `(${answer.usage.promptTokens} prompt + ${spent} answer tokens), so the answer is incomplete; answer again with the complete files and less text. ` +
+      "If this repeats, raise the server's context (llama.cpp -c, Ollama num_ctx, vLLM --max-model-len, LM Studio's context length)"
+    : `the answer was cut off at the output limit${maxOutputTokens !== undefined ? ` (maxOutputTokens ${maxOutputTokens})` : ''} after ${spent} tokens (finish_reason "length"), so it is incomplete; ` +
+      'answer again with the complete files and less text: no comments beyond the essential, no alternatives, no explanations outside "notes". ' +
+      "If this repeats, raise maxOutputTokens, or the server's context (llama.cpp -c, Ollama num_ctx, vLLM --max-model-len) when the prompt already fills most of it";
+  return { gate: 'answer', ok: false, findings: [{ message }] };
 }

@@ -13,8 +13,11 @@ export type Reply =
   | { kind: 'json'; body: unknown }
   /** An HTML page with this status, as a proxy or gateway sends it. */
   | { kind: 'html'; status: number; title: string }
-  /** The answer, cut off at the output limit (`finish_reason: length`). */
-  | { kind: 'length'; text: string }
+  /**
+   * The answer cut off (`finish_reason: length`): at the request's max_tokens (it then reports that many completion
+   * tokens), or where the context ran out (`cause: 'context'`, it reports the tokens of `text`).
+   */
+  | { kind: 'length'; text: string; cause?: 'limit' | 'context' }
   /** Azure's answer filter: no content, `finish_reason: content_filter`. */
   | { kind: 'content_filter' }
   /** A valid answer sent a few bytes at a time, `intervalMs` apart: never idle, never done in time. */
@@ -218,7 +221,7 @@ function asServer(quirks: Quirks, body: RecordedRequest['body'], reply: Reply): 
   const json = JSON.stringify({ files: reply.files, notes: reply.notes ?? '' });
   if (quirks.profile === 'ollama' && quirks.contextTokens !== undefined) {
     const prompt = encode(body.messages.map((message) => `<|${message.role}|>${message.content}`).join('\n')).length;
-    if (prompt >= quirks.contextTokens) return { kind: 'length', text: json.slice(0, 40) };
+    if (prompt >= quirks.contextTokens) return { kind: 'length', text: json.slice(0, 40), cause: 'context' };
   }
   if (quirks.profile === 'llamacpp') {
     const format = body.response_format;
@@ -288,8 +291,12 @@ async function respond(
     case 'text':
       await wait(reply.delayMs);
       return send(response, 200, completion(body.model, { content: reply.text }, usage(reply.text), 'stop', profile));
-    case 'length':
-      return send(response, 200, completion(body.model, { content: reply.text }, usage(reply.text), 'length', profile));
+    case 'length': {
+      const limit = body.max_tokens ?? body.max_completion_tokens;
+      const counted = usage(reply.text);
+      if (reply.cause !== 'context' && limit !== undefined) counted.completion = limit;
+      return send(response, 200, completion(body.model, { content: reply.text }, counted, 'length', profile));
+    }
     case 'content_filter':
       return send(response, 200, completion(body.model, { content: null }, usage(''), 'content_filter', profile));
     case 'refusal':

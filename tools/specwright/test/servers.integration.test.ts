@@ -187,7 +187,7 @@ describe('real servers, emulated: the same scenario at concurrency 4', () => {
   it('Ollama: structured output; a prompt beyond num_ctx is cut silently, which ends as one clear error after the repairs', async () => {
     expectAccepted(await scenario({ profile: 'ollama' }));
     const small = await scenario({ profile: 'ollama', contextTokens: 1024 }, { maxAttempts: 2 });
-    expectOneClearError(small, /rejected after 2 attempt\(s\); last failure in gate "answer":[\s\S]*cut off at the output limit \(maxOutputTokens 4096\)[\s\S]*Ollama num_ctx/);
+    expectOneClearError(small, /rejected after 2 attempt\(s\); last failure in gate "answer":[\s\S]*cut off after \d+ tokens \(finish_reason "length"\), before maxOutputTokens \(4096\): the model's context is full \(\d+ prompt \+ \d+ answer tokens\)[\s\S]*Ollama num_ctx/);
     expect(small.server.requests).toHaveLength(8);
   });
 
