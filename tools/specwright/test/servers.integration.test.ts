@@ -148,6 +148,34 @@ describe('real servers, emulated: the same scenario at concurrency 4', () => {
     expect(run.server.requests.every((request) => request.body.temperature === 0 && request.body.response_format?.type === 'json_schema')).toBe(true);
   });
 
+  it('what the run learns is kept per model: a spec on another model starts from the top', async () => {
+    const server = await startFakeOpenAI({ profile: 'openai-reasoning' });
+    const ws = scenarioWorkspace();
+    open.push({ server, ws });
+    ws.write('libs/demo/src/d.spec.yaml', `${readFileSync(join(ws.root, 'libs/demo/src/d.spec.yaml'), 'utf8')}model:\n  name: other-model\n`);
+    server.fallback = correct;
+    const result = await runPipeline({
+      workspaceRoot: ws.root,
+      projects: [PROJECT],
+      options: normalizeOptions({ provider: 'openai', model: 'test-model', maxRetries: 0, timeoutMs: 10_000, concurrency: 1 }),
+      mode: 'write',
+      env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'k' },
+      log: () => undefined,
+    });
+    expect(result.ok).toBe(true);
+    // test-model: two refusals, then right; other-model (the fake refuses the same for every model): two refusals again.
+    expect(server.requests.map((request) => `${request.body.model} ${request.status}`)).toEqual([
+      'test-model 400',
+      'test-model 400',
+      'test-model 200',
+      'test-model 200',
+      'test-model 200',
+      'other-model 400',
+      'other-model 400',
+      'other-model 200',
+    ]);
+  });
+
   it('llama.cpp: a switch is remembered only once a request made with it succeeded', async () => {
     let failed = false;
     const run = await scenario({ profile: 'llamacpp', samplerFails: true }, { concurrency: 1 }, {}, (request) => {

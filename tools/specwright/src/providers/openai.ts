@@ -40,12 +40,13 @@ interface Rejection {
  *
  * Per request: one total deadline (an AbortSignal, so a server that trickles its answer a few bytes at a time is cut
  * off too, and a timeout is never retried by the SDK); a 400 that names a parameter is asked again without it (see
- * request-shape.ts). The run learns a change only once a request made with it succeeded, and every request starts
- * from a snapshot of what the run knows, so concurrent requests never see half-made decisions.
+ * request-shape.ts). The run learns a change (per model) only once a request made with it succeeded, and every request
+ * starts from a snapshot of what the run knows, so concurrent requests never see half-made decisions.
  */
 export class OpenAIProvider implements Provider {
   readonly name = 'openai' as const;
-  private readonly learned: Rungs = { ...TOP_RUNGS };
+  /** Per model: specs of one run may name different models (`model.name`), and servers refuse per model. */
+  private readonly learned = new Map<string, Rungs>();
   private readonly client: OpenAI;
   private readonly exchanges = new Map<string, Exchange>();
   private nextRequest = 0;
@@ -77,7 +78,7 @@ export class OpenAIProvider implements Provider {
       ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
       ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
     };
-    let rungs: Rungs = { ...this.learned };
+    let rungs: Rungs = { ...(this.learned.get(request.model) ?? TOP_RUNGS) };
     const usage: TokenUsage = { ...NO_USAGE };
     const rejections: Rejection[] = [];
     try {
@@ -95,7 +96,7 @@ export class OpenAIProvider implements Provider {
           continue;
         }
         const answer = this.read(completion, request, usage);
-        this.learn(rungs);
+        this.learn(request.model, rungs);
         return rejections.length ? { ...answer, adaptations: rejections.map((r) => `the server rejected ${r.sent} (${r.message}); sent ${r.instead} instead for the rest of the run`) } : answer;
       }
     } catch (error) {
@@ -107,8 +108,10 @@ export class OpenAIProvider implements Provider {
   }
 
   /** Only ever moves down the ladders, so two requests that learned different things both stay true. */
-  private learn(rungs: Rungs): void {
-    for (const name of Object.keys(rungs) as ParameterName[]) this.learned[name] = Math.max(this.learned[name], rungs[name]);
+  private learn(model: string, rungs: Rungs): void {
+    const known = { ...(this.learned.get(model) ?? TOP_RUNGS) };
+    for (const name of Object.keys(rungs) as ParameterName[]) known[name] = Math.max(known[name], rungs[name]);
+    this.learned.set(model, known);
   }
 
   /** The answer of a 200, or a clear error for a body that is not a chat completion. Usage is counted first. */
