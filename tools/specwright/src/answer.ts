@@ -92,7 +92,7 @@ function parseAnswer(text: string): { candidate: Candidate } | { error: string }
   } catch (error) {
     const flat = trimmed.replace(/\s+/g, ' ');
     const shown = flat.length <= 200 ? JSON.stringify(flat) : `${JSON.stringify(flat.slice(0, 200))}… (${trimmed.length} characters)`;
-    return { error: `the answer is not JSON (${(error as Error).message}); it begins ${shown}; answer with only the JSON object {"files": [{"path": ..., "content": ...}], "notes": ...}` };
+    return { error: `the answer is not JSON (${(error as Error).message.replace(/\s+/g, ' ')}); it begins ${shown}; answer with only the JSON object {"files": [{"path": ..., "content": ...}], "notes": ...}` };
   }
   if (!validateAnswer(data)) {
     const problems = (answerValidator?.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`).join('; ');
