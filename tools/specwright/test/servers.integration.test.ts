@@ -354,6 +354,12 @@ describe('answers and bodies real servers send', () => {
     expect(existsSync(join(ws.root, PROJECT.root, RUN_LOCK_FILE_NAME))).toBe(false);
   });
 
+  it('a server that never answers is not asked again by the SDK: one try, the deadline, the tries in the message', async () => {
+    const run = await scenario({ profile: 'vllm' }, { concurrency: 4, maxRetries: 2, timeoutMs: 1_000, maxAttempts: 3 }, {}, () => ({ kind: 'hang' }));
+    expectOneClearError(run, /did not answer within 1000 ms \(waited 1\.\d s in total over 1 try; the deadline covers the whole answer, retries included\)/);
+    expect(run.server.requests).toHaveLength(4);
+  });
+
   it('names malformed bodies: an HTML error page, a 200 without choices, a 200 HTML page, a content filter', async () => {
     const cases: [Reply, RegExp][] = [
       [{ kind: 'html', status: 502, title: '502 Bad Gateway' }, /answered 502 with an HTML page \("502 Bad Gateway"\) instead of JSON[\s\S]*fix: a proxy or gateway answered/],
