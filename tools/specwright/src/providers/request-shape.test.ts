@@ -20,6 +20,8 @@ describe('request shape: one ladder per optional parameter', () => {
 
   it('blames the parameter the error names: param field first, then the earliest mention among those sent', () => {
     expect(blamedParameter({ param: 'temperature', text: 'whatever' }, input, TOP_RUNGS)).toBe('temperature');
+    // A param field naming something else (the messages) is not a format problem, even on a json_schema request.
+    expect(blamedParameter({ param: 'messages', text: "Invalid 'messages[1].content': string too long." }, input, TOP_RUNGS)).toBeUndefined();
     expect(blamedParameter({ text: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." }, input, TOP_RUNGS)).toBe('max_tokens');
     expect(blamedParameter({ text: "Unsupported parameter: 'max_completion_tokens'" }, input, at({ max_tokens: 1 }))).toBe('max_tokens');
     expect(blamedParameter({ text: "'response_format.type' must be 'json_schema' or 'text'" }, input, at({ response_format: 1 }))).toBe('response_format');

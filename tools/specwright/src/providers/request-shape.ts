@@ -106,8 +106,8 @@ export function describeRung(name: ParameterName, rung: number): string {
 }
 
 /**
- * The parameter a 400 blames: the one the error names (OpenAI's `param` field first, then the words of the
- * message), among those this request sent and that have a rung left. A 400 that names nothing, answered to a
+ * The parameter a 400 blames: the one the error names (OpenAI's `param` field when it has one, else the words of
+ * the message), among those this request sent and that have a rung left. A 400 that names nothing, answered to a
  * json_schema request, blames the response format: llama.cpp's "Failed to initialize samplers: …" and other
  * servers' template errors say nothing about response_format, yet the request works without a schema grammar.
  */
@@ -115,8 +115,8 @@ export function blamedParameter(error: { param?: string | null; text: string }, 
   const open = ORDER.filter((name) => LADDERS[name].used(input) && rungs[name] < LADDERS[name].rungs.length - 1);
   const current = (name: ParameterName) => LADDERS[name].rungs[rungs[name]] as Rung;
   if (error.param) {
-    const named = open.find((name) => current(name).names.test(error.param as string));
-    if (named) return named;
+    // A server that names the parameter is taken at its word: one we do not send differently (`messages`) is not ours.
+    return open.find((name) => current(name).names.test(error.param as string));
   }
   // Earliest mention wins: "'max_tokens' is not supported … use 'max_completion_tokens'" blames max_tokens.
   let best: { name: ParameterName; at: number } | undefined;
