@@ -148,6 +148,24 @@ describe('real servers, emulated: the same scenario at concurrency 4', () => {
     expect(run.server.requests.every((request) => request.body.temperature === 0 && request.body.response_format?.type === 'json_schema')).toBe(true);
   });
 
+  it('a spec\'s model.maxOutputTokens overrides the plugin option', async () => {
+    const server = await startFakeOpenAI({ profile: 'openai' });
+    const ws = scenarioWorkspace();
+    open.push({ server, ws });
+    ws.write('libs/demo/src/d.spec.yaml', `${readFileSync(join(ws.root, 'libs/demo/src/d.spec.yaml'), 'utf8')}model:\n  maxOutputTokens: 777\n`);
+    server.fallback = correct;
+    const result = await runPipeline({
+      workspaceRoot: ws.root,
+      projects: [PROJECT],
+      options: normalizeOptions({ provider: 'openai', model: 'test-model', maxRetries: 0, maxOutputTokens: 2000 }),
+      mode: 'write',
+      env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'k' },
+      log: () => undefined,
+    });
+    expect(result.ok).toBe(true);
+    expect(Object.fromEntries(server.requests.map((request) => [askedFor(request.body.messages).id, request.body.max_tokens]))).toEqual({ 'demo/a': 2000, 'demo/b': 2000, 'demo/c': 2000, 'demo/d': 777 });
+  });
+
   it('what the run learns is kept per model: a spec on another model starts from the top', async () => {
     const server = await startFakeOpenAI({ profile: 'openai-reasoning' });
     const ws = scenarioWorkspace();
