@@ -83,13 +83,16 @@ export function stageAnswer(spec: FingerprintedSpec, text: string): StagedCandid
 function parseAnswer(text: string): { candidate: Candidate } | { error: string } {
   const trimmed = text.trim();
   if (trimmed === '') return { error: 'the answer was empty; answer with the JSON object {"files": [...], "notes": "..."}' };
-  // Some servers wrap JSON in a markdown fence even in JSON mode.
-  const unfenced = /^```(?:json)?\s*\n([\s\S]*?)\n```$/.exec(trimmed)?.[1] ?? trimmed;
+  // Some servers wrap JSON in a markdown fence even in JSON mode, with any whitespace around it (llama.cpp's
+  // grammar allows "```json { … } ```" on one line).
+  const unfenced = /^```[ \t]*(?:json|JSON)?\s*([\s\S]*?)\s*```$/.exec(trimmed)?.[1] ?? trimmed;
   let data: unknown;
   try {
     data = JSON.parse(unfenced);
   } catch (error) {
-    return { error: `the answer is not JSON (${(error as Error).message}); answer with only the JSON object {"files": [{"path": ..., "content": ...}], "notes": ...}` };
+    const flat = trimmed.replace(/\s+/g, ' ');
+    const shown = flat.length <= 200 ? JSON.stringify(flat) : `${JSON.stringify(flat.slice(0, 200))}… (${trimmed.length} characters)`;
+    return { error: `the answer is not JSON (${(error as Error).message.replace(/\s+/g, ' ')}); it begins ${shown}; answer with only the JSON object {"files": [{"path": ..., "content": ...}], "notes": ...}` };
   }
   if (!validateAnswer(data)) {
     const problems = (answerValidator?.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`).join('; ');

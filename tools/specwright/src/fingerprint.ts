@@ -17,11 +17,11 @@ export function effectiveModel(spec: ResolvedSpec, options: Pick<NormalizedOptio
  * A spec's fingerprint: everything that, when it changes, should change the generated code. The normalized spec
  * (defaults filled, so adding a default value by hand changes nothing), its resolved contracts (so editing a TS
  * type makes its specs stale), its place in the project, the fingerprints of the specs it depends on, the prompt
- * template version and the model settings. Attempts and timeouts are left out: they change how hard we try, not
+ * template version and the model settings. Attempts, timeouts and the output limit are left out: they change how hard we try, not
  * what we ask for.
  */
 export function fingerprintSpec(spec: ResolvedSpec, dependencyFingerprints: Record<string, string>, model: EffectiveModel): string {
-  const { maxAttempts: _attempts, timeoutMs: _timeout, ...modelOverrides } = spec.spec.model;
+  const { maxAttempts: _attempts, timeoutMs: _timeout, maxOutputTokens: _outputLimit, ...modelOverrides } = spec.spec.model;
   return sha256(
     canonicalJson({
       promptVersion: PROMPT_VERSION,

@@ -1,11 +1,21 @@
 /** Options of the Specwright Nx plugin, set under `plugins` in nx.json; specs may override the model settings. */
 export interface SpecwrightPluginOptions {
-  /** `auto` uses `openai` when OPENAI_API_KEY or OPENAI_BASE_URL is set, `replay` otherwise. */
+  /** `auto` uses `openai` when OPENAI_API_KEY, OPENAI_BASE_URL or AZURE_OPENAI_ENDPOINT is set, `replay` otherwise. */
   provider?: ProviderName | 'auto';
   model?: string;
   temperature?: number;
-  /** Per model request. */
+  /** The total deadline of one model request (every retry included), in ms. */
   timeoutMs?: number;
+  /** The most tokens one answer may have: sent as `max_tokens` (or `max_completion_tokens`); specs may override it. */
+  maxOutputTokens?: number;
+  /** Sent as `seed` when set (servers that reject it are asked again without it). */
+  seed?: number | null;
+  /** Azure OpenAI: the resource endpoint (env AZURE_OPENAI_ENDPOINT wins), e.g. https://my-resource.openai.azure.com. */
+  azureEndpoint?: string;
+  /** Azure OpenAI: the deployment (env AZURE_OPENAI_DEPLOYMENT wins); empty means a deployment named like the model. */
+  azureDeployment?: string;
+  /** Azure OpenAI: the api-version (env OPENAI_API_VERSION wins). */
+  azureApiVersion?: string;
   /** Retries of one request on 408/409/429/5xx and connection errors (the openai SDK's own retry). */
   maxRetries?: number;
   /** Model answers per spec per run: the first one plus repairs. */
@@ -30,6 +40,11 @@ export const DEFAULT_OPTIONS: NormalizedOptions = {
   model: 'gpt-4.1-mini',
   temperature: 0,
   timeoutMs: 120_000,
+  maxOutputTokens: 4096,
+  seed: null,
+  azureEndpoint: '',
+  azureDeployment: '',
+  azureApiVersion: '2024-10-21',
   maxRetries: 2,
   maxAttempts: 3,
   concurrency: 4,
@@ -46,9 +61,9 @@ export function normalizeOptions(options: SpecwrightPluginOptions | undefined): 
 }
 
 /** The provider a run uses: the env var wins over nx.json, so CI and people can switch without editing files. */
-export function resolveProvider(configured: NormalizedOptions['provider'], env: NodeJS.ProcessEnv = process.env): ProviderName {
+export function resolveProvider(configured: NormalizedOptions['provider'], env: NodeJS.ProcessEnv = process.env, options?: Pick<NormalizedOptions, 'azureEndpoint'>): ProviderName {
   const fromEnv = env.SPECWRIGHT_PROVIDER;
   const choice = fromEnv && fromEnv !== '' ? fromEnv : configured;
   if (choice === 'openai' || choice === 'replay' || choice === 'record') return choice;
-  return env.OPENAI_API_KEY || env.OPENAI_BASE_URL ? 'openai' : 'replay';
+  return env.OPENAI_API_KEY || env.OPENAI_BASE_URL || env.AZURE_OPENAI_ENDPOINT || options?.azureEndpoint ? 'openai' : 'replay';
 }

@@ -130,6 +130,10 @@ function inferTargets(projectRoot: string, specs: SpecSummary[], options: Normal
     maxAttempts: options.maxAttempts,
     concurrency: options.concurrency,
     recordingsDir: options.recordingsDir,
+    maxOutputTokens: options.maxOutputTokens,
+    // Only when set, so the targets of a workspace that does not use them stay as they were.
+    ...(options.seed !== null ? { seed: options.seed } : {}),
+    ...(options.azureEndpoint ? { azureEndpoint: options.azureEndpoint, azureDeployment: options.azureDeployment, azureApiVersion: options.azureApiVersion } : {}),
   };
   const executor = (name: string) => `@specwright/nx:${name}`;
   return {

@@ -133,7 +133,7 @@ async function createSink(request: RunRequest, specsById: ReadonlyMap<string, Fi
     case 'write': {
       // Loaded only when writing: the check that runs on every commit never pays for the HTTP client.
       const { createProvider } = await import('./providers');
-      const provider = request.provider ?? createProvider(resolveProvider(request.options.provider, request.env), workspaceRoot, request.options, request.env);
+      const provider = request.provider ?? createProvider(resolveProvider(request.options.provider, request.env, request.options), workspaceRoot, request.options, request.env);
       return new WriteSink({ provider, specsById, runId, now: () => new Date(), ...(request.gates ? { gates: request.gates } : {}), ...(runLog ? { onAttempt: (event) => runLog.attempt(event) } : {}) });
     }
   }
@@ -179,7 +179,7 @@ function failedOutcome(planned: PlannedSpec, message: string): SpecOutcome {
 
 function progressLine(outcome: SpecOutcome, finished: number, total: number): string {
   const tokens = outcome.usage.promptTokens + outcome.usage.completionTokens;
-  const stats = outcome.attempts > 0 ? `  attempts ${outcome.attempts}  tokens ${tokens}  ${outcome.seconds.toFixed(1)}s` : '';
+  const stats = outcome.attempts > 0 ? `  attempts ${outcome.attempts}  tokens ${tokens}${outcome.replayed ? ' recorded' : ''}  ${outcome.seconds.toFixed(1)}s` : '';
   const head = `[${finished}/${total}] ${outcome.id.padEnd(28)} ${outcome.result}${stats}`;
   return outcome.message ? `${head}\n  ${outcome.file}: ${outcome.message.split('\n').join('\n  ')}` : head;
 }

@@ -20,6 +20,8 @@ export interface SpecOutcome {
   result: 'fresh' | 'regenerated' | 'unchanged' | 'would-generate' | 'failed' | 'drifted' | 'out-of-date' | 'skipped';
   attempts: number;
   usage: TokenUsage;
+  /** The usage came from recordings (replay): recorded once, not spent by this run. */
+  replayed?: boolean;
   seconds: number;
   /** For failures and problems: what is wrong and how to fix it. */
   message?: string;
@@ -95,7 +97,13 @@ export function promptContext(workspaceRoot: string, spec: FingerprintedSpec, sp
     }
   }
   const typesSource = spec.typesFile ? readTextIfExists(join(workspaceRoot, spec.typesFile)) : undefined;
-  return { dependencySources, ...(typesSource === undefined ? {} : { typesSource }) };
+  // The spec's tests are its acceptance criteria: the model sees them, not only the gate.
+  const testSources = new Map<string, string>();
+  for (const file of spec.testFiles) {
+    const source = readTextIfExists(join(workspaceRoot, file));
+    if (source !== undefined) testSources.set(file, source);
+  }
+  return { dependencySources, testSources, ...(typesSource === undefined ? {} : { typesSource }) };
 }
 
 export class DryRunSink implements ArtifactSink {
@@ -141,13 +149,15 @@ export class WriteSink implements ArtifactSink {
       model,
       maxAttempts: spec.spec.model.maxAttempts ?? context.options.maxAttempts,
       timeoutMs: spec.spec.model.timeoutMs ?? context.options.timeoutMs,
+      maxOutputTokens: spec.spec.model.maxOutputTokens ?? context.options.maxOutputTokens,
       prompt: promptContext(context.workspaceRoot, spec, this.sinkOptions.specsById),
       specsById: this.sinkOptions.specsById,
       ...(this.sinkOptions.gates ? { gates: this.sinkOptions.gates } : {}),
       ...(this.sinkOptions.onAttempt ? { onAttempt: this.sinkOptions.onAttempt } : {}),
     });
     const seconds = (Date.now() - started) / 1000;
-    const stats = { attempts: result.attempts, usage: result.usage, seconds };
+    const stats = { attempts: result.attempts, usage: result.usage, seconds, ...(result.replayed ? { replayed: true } : {}) };
+    for (const note of result.adaptations ?? []) context.log(`  ${spec.spec.id}: ${note}`);
     if (!result.ok || !result.files) {
       return outcome(planned, 'failed', { ...stats, message: `${result.error ?? 'generation failed'}\n  the current files and lock entry are unchanged; fix the spec (or the model settings) and run \`${fixCommand(spec)}\`` });
     }

@@ -48,6 +48,7 @@ export interface ModelSettings {
   temperature?: number;
   maxAttempts?: number;
   timeoutMs?: number;
+  maxOutputTokens?: number;
 }
 
 /** A spec as written, validated against `specs/spec.schema.json`, with defaults filled in. */
@@ -171,4 +172,6 @@ export interface AttemptRecord {
   gates: Partial<Record<GateName, 'pass' | 'fail' | 'skip'>>;
   /** The first finding of the first failed gate, for the provenance record. */
   failure?: string;
+  /** The tokens this attempt's request cost (absent when the provider failed before any answer). */
+  usage?: TokenUsage;
 }

@@ -61,7 +61,7 @@ describe('faults: model answers and API errors change nothing', () => {
       server.fallback = () => ({ kind: 'text', text: 'Sure! Here is your function: export function roundHalfEven() {}' });
       const message = failure(await run());
       expect(server.requests).toHaveLength(3);
-      expect(message).toMatch(/rejected after 3 attempt\(s\); last failure in gate "answer":[\s\S]*the answer is not JSON \(.*\); answer with only the JSON object/);
+      expect(message).toMatch(/rejected after 3 attempt\(s\); last failure in gate "answer":[\s\S]*the answer is not JSON \(.*\); it begins "Sure! Here is your function: export function roundHalfEven\(\) \{\}"; answer with only the JSON object/);
     });
 
     it('JSON of the wrong shape', async () => {
@@ -134,14 +134,14 @@ describe('faults: model answers and API errors change nothing', () => {
       server.fallback = () => ({ kind: 'status', status: 429, headers: { 'retry-after': '0' }, body: { error: { message: 'slow down' } } });
       const message = failure(await run({ maxRetries: 2 }));
       expect(server.requests).toHaveLength(3);
-      expect(message).toMatch(/kept answering 429 \(rate limited\) after the SDK's retries\n\s+fix: wait and run again, lower --concurrency, or raise maxRetries/);
+      expect(message).toMatch(/kept answering 429 \(rate limited\) after the SDK's retries \(waited \d+\.\d s in total over 3 tries\)\n\s+fix: wait and run again, lower --concurrency, or raise maxRetries/);
     });
 
     it('500', async () => {
       server.fallback = () => ({ kind: 'status', status: 500, body: { error: { message: 'upstream exploded' } } });
       const message = failure(await run({ maxRetries: 1 }));
       expect(server.requests).toHaveLength(2);
-      expect(message).toMatch(/answered 500: 500 upstream exploded\n\s+fix: check the server's logs/);
+      expect(message).toMatch(/answered 500: 500 upstream exploded \(waited \d+\.\d s in total over 2 tries\)\n\s+fix: check the server's logs/);
     });
 
     it('slower than the timeout', async () => {
@@ -149,7 +149,7 @@ describe('faults: model answers and API errors change nothing', () => {
       const started = Date.now();
       const message = failure(await run({ timeoutMs: 1_000 }));
       expect(Date.now() - started).toBeLessThan(2_900);
-      expect(message).toMatch(/did not answer within 1000 ms\n\s+fix: raise timeoutMs in nx\.json/);
+      expect(message).toMatch(/did not answer within 1000 ms \(waited 1\.\d s in total over 1 try; the deadline covers the whole answer, retries included\)\n\s+fix: raise timeoutMs in nx\.json/);
     });
 
     it('connection refused', async () => {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SpecwrightError } from '../errors';
 import { canonicalJson, readTextIfExists, sha256, stableStringify, writeFileAtomic } from '../fs-utils';
-import { POINT_AT_A_MODEL, type ModelAnswer, type ModelRequest, type Provider } from './provider';
+import { POINT_AT_A_MODEL, type ConversationOutcome, type FinishReason, type ModelAnswer, type ModelRequest, type Provider } from './provider';
 
 export interface Recording {
   key: string;
@@ -10,6 +10,13 @@ export interface Recording {
   model: string;
   answer: string;
   usage: ModelAnswer['usage'];
+  /** Absent for answers recorded before it existed: those were stop. */
+  finishReason?: FinishReason;
+  /**
+   * Set on an answer the gates rejected in a conversation that ended accepted: it is kept because replaying the
+   * repair turn needs it, and marked so nobody mistakes it for an example.
+   */
+  rejected?: string;
 }
 
 /**
@@ -43,23 +50,42 @@ export class ReplayProvider implements Provider {
       });
     }
     const recording = JSON.parse(text) as Recording;
-    return { text: recording.answer, usage: recording.usage, model: recording.model };
+    // The tokens were spent when it was recorded; this run spends none.
+    return { text: recording.answer, usage: recording.usage, model: recording.model, finishReason: recording.finishReason ?? 'stop', replayed: true };
   }
 }
 
-/** Sends requests to a real provider and stores every answer as a recording for replay. */
+/**
+ * Sends requests to a real provider and stores the answers of conversations that ended in accepted code. A spec
+ * that failed leaves no recording behind (replaying it would only fail again); within an accepted conversation the
+ * rejected answers are kept, marked, because the repair turns that follow them quote them.
+ */
 export class RecordProvider implements Provider {
   readonly name = 'record' as const;
+  private readonly pending = new Map<string, Recording[]>();
 
   constructor(private readonly inner: Provider, private readonly workspaceRoot: string, private readonly recordingsDir: string) {}
 
   async complete(request: ModelRequest): Promise<ModelAnswer> {
     const answer = await this.inner.complete(request);
     const key = recordingKey(request);
-    const path = recordingPath(this.workspaceRoot, this.recordingsDir, request.specId, key);
-    const recording: Recording = { key, spec: request.specId, model: answer.model, answer: answer.text, usage: answer.usage };
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileAtomic(path, `${stableStringify(recording)}\n`);
+    const recording: Recording = { key, spec: request.specId, model: answer.model, answer: answer.text, usage: answer.usage, ...(answer.finishReason === 'length' ? { finishReason: answer.finishReason } : {}) };
+    const conversation = this.pending.get(request.specId) ?? [];
+    conversation.push(recording);
+    this.pending.set(request.specId, conversation);
     return answer;
+  }
+
+  settle(outcome: ConversationOutcome): void {
+    const conversation = this.pending.get(outcome.specId) ?? [];
+    this.pending.delete(outcome.specId);
+    if (!outcome.accepted) return;
+    conversation.forEach((recording, index) => {
+      const rejected = outcome.rejections[index];
+      const stored: Recording = rejected ? { ...recording, rejected } : recording;
+      const path = recordingPath(this.workspaceRoot, this.recordingsDir, outcome.specId, recording.key);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileAtomic(path, `${stableStringify(stored)}\n`);
+    });
   }
 }

@@ -151,7 +151,8 @@ export class RunLog {
 
   attempt(event: AttemptEvent): void {
     this.models.set(event.specId, event.model);
-    const cost = costOf(this.prices, event.model, event.usage);
+    // A replayed answer was paid for when it was recorded, not now.
+    const cost = event.replayed ? 0 : costOf(this.prices, event.model, event.usage);
     this.append({ type: 'attempt', runId: this.start.runId, ...bounded(event), ...(cost === undefined ? {} : { cost }) });
   }
 
@@ -163,7 +164,7 @@ export class RunLog {
     for (const outcome of outcomes) {
       if (outcome.attempts === 0) continue;
       const model = this.models.get(outcome.id);
-      const cost = model ? costOf(this.prices, model, outcome.usage) : undefined;
+      const cost = outcome.replayed ? 0 : model ? costOf(this.prices, model, outcome.usage) : undefined;
       costs.set(outcome.id, cost);
       usage.promptTokens += outcome.usage.promptTokens;
       usage.completionTokens += outcome.usage.completionTokens;
