@@ -104,7 +104,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     const runId = randomUUID();
     const runLog =
       request.mode === 'write' && plan.some((planned) => planned.generate)
-        ? new RunLog(workspaceRoot, { runId, startedAt: new Date().toISOString(), mode: request.mode, provider: resolveProvider(options.provider, request.env), projects: request.projects.map((p) => p.name) }, workspacePrices(workspaceRoot, options.prices))
+        ? new RunLog(workspaceRoot, { runId, startedAt: new Date().toISOString(), mode: request.mode, provider: resolveProvider(options.provider, request.env, options), projects: request.projects.map((p) => p.name) }, workspacePrices(workspaceRoot, options.prices))
         : undefined;
     const sink = await createSink(request, specsById, workspaceRoot, runId, runLog);
     const outcomes = await schedule(plan, sink, context, request.concurrency ?? options.concurrency, log);
