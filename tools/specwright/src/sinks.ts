@@ -5,7 +5,7 @@ import { effectiveModel } from './fingerprint';
 import { readTextIfExists, sha256 } from './fs-utils';
 import { generateSpec, type GateRunner } from './generate';
 import { commitSpecWrite } from './journal';
-import type { LockEntry, LockFile } from './lock';
+import { bodyHash, type LockEntry, type LockFile } from './lock';
 import type { NormalizedOptions } from './options';
 import { projectRelative } from './plan';
 import { buildMessages, type PromptContext } from './prompt';
@@ -180,7 +180,7 @@ export class WriteSink implements ArtifactSink {
       const key = projectRelative(spec.projectRoot, file);
       const review = previous?.outputs[key]?.review;
       // The old review stays on record; it only counts while its hash matches the new content.
-      outputs[key] = { hash: sha256(content), ...(review ? { review } : {}) };
+      outputs[key] = { hash: sha256(content), body: bodyHash(content), ...(review ? { review } : {}) };
     }
     return {
       spec: projectRelative(spec.projectRoot, spec.file),
