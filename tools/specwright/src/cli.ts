@@ -110,10 +110,10 @@ function pipelineCommand(name: string, mode: RunMode): Command {
       force: { type: 'boolean' },
       concurrency: { type: 'string' },
       'no-gates': { type: 'boolean' },
-      ...(mode === 'check' ? { json: { type: 'boolean' } } : {}),
+      json: { type: 'boolean' },
     });
     const concurrency = positiveInteger(name, 'concurrency', values.concurrency as string | undefined);
-    const json = mode === 'check' && !!(values as { json?: boolean }).json;
+    const json = !!values.json;
     const selection = selectProjects(workspaceRoot, (values.project as string[] | undefined) ?? []);
     if (!selection) return 2;
     const { options, projects, others } = selection;
@@ -165,7 +165,7 @@ COMMANDS.set('generate', {
   usage: pipelineUsage(
     'generate',
     'Regenerates new, stale and missing specs through the model; every candidate passes the gates before it is written.',
-    '  --force             regenerate fresh specs too and overwrite hand-edited outputs (a backup is kept)\n  --concurrency <n>   specs generated at once (a positive integer)\n  --no-gates          skip the code gates (debugging only)\n',
+    '  --force             regenerate fresh specs too and overwrite hand-edited outputs (a backup is kept)\n  --concurrency <n>   specs generated at once (a positive integer)\n  --no-gates          skip the code gates (debugging only)\n  --json              print {ok, specs: [{id, file, state, result, message}], problems: [...]}\n',
   ),
 });
 COMMANDS.set('check', {
@@ -180,7 +180,7 @@ COMMANDS.set('check', {
 COMMANDS.set('dry-run', {
   summary: 'print the prompts and the files that would be written; calls no model',
   run: pipelineCommand('dry-run', 'dry-run'),
-  usage: pipelineUsage('dry-run', 'Prints the prompt of every spec that would be generated, and the files it would write. Calls no model, writes nothing.', ''),
+  usage: pipelineUsage('dry-run', 'Prints the prompt of every spec that would be generated, and the files it would write. Calls no model, writes nothing.', '  --json              print the outcomes as JSON instead\n'),
 });
 COMMANDS.set('verify', {
   summary: 'run every gate on the committed generated files; calls no model',
