@@ -185,4 +185,28 @@ describe.sequential('nx add @specwright/nx in a fresh workspace', () => {
     expect(affected.status, affected.output).toBe(0);
     expect(affected.output).toMatch(/money\/allocate\s+fresh/);
   }, STEP_TIMEOUT);
+
+  it('a prose-only edit is accepted without a model call, keeps its review, and commits through the hook', async () => {
+    const specwright = (...args: string[]) => run(process.execPath, [join(ws, 'node_modules/.bin/specwright'), ...args], ws);
+    const help = await specwright('--help');
+    expect(help.status).toBe(0);
+    for (const command of ['generate', 'check', 'verify', 'review', 'ci-check', 'accept']) expect(help.output).toMatch(new RegExp(`^  ${command} `, 'm'));
+
+    writeFileSync(join(ws, SPEC), read(SPEC).replace('Upper-case the input string.', 'Upper-case the input string (every letter, any script).'));
+    const stale = await specwright('check', '--json');
+    expect(stale.status).toBe(1);
+    expect(JSON.parse(stale.output).specs).toEqual([expect.objectContaining({ id: 'money/allocate', state: 'stale' })]);
+
+    const requests = model.requests.length;
+    const accepted = await specwright('accept', 'money/allocate');
+    expect(accepted.status, accepted.output).toBe(0);
+    expect(model.requests.length).toBe(requests);
+    expect(JSON.parse((await specwright('review', '--json')).output)).toMatchObject({ ok: true, outputs: [{ file: OUTPUT, status: 'reviewed' }] });
+
+    expect((await git('add', '-A')).status).toBe(0);
+    const committed = await git('commit', '-m', 'allocate: clearer description');
+    expect(committed.status, committed.output).toBe(0);
+    const affected = await nx(['affected', '-t', 'generate-from-spec', '--check', '--base=HEAD~1', '--head=HEAD', '--output-style=static']);
+    expect(affected.status, affected.output).toBe(0);
+  }, STEP_TIMEOUT);
 });
