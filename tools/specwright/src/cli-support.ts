@@ -12,7 +12,11 @@ export class UsageError extends SpecwrightError {
   }
 }
 
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: T, allowPositionals = false) {
+type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+/** Named through `parseArgs` itself: @types/node does not export the types of its result. */
+type CommandArgs<T extends CommandOptions> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>>;
+
+export function parseCommandArgs<T extends CommandOptions>(command: string, args: string[], options: T, allowPositionals = false): CommandArgs<T> {
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {
