@@ -18,26 +18,32 @@ export interface SchemaProblem {
 /** JSON Schema's type names: `type: string` under a contract is almost always meant as inline JSON Schema. */
 export const JSON_SCHEMA_TYPE_NAMES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object', 'null']);
 
-/** Names people use for a field the format calls something else (too far apart for edit distance). */
-const SYNONYMS: Record<string, string> = {
-  parameters: 'params',
-  arguments: 'params',
-  inputs: 'params',
-  return: 'returns',
-  returnType: 'returns',
-  output: 'outputs',
-  files: 'outputs',
-  dependencies: 'dependsOn',
-  depends: 'dependsOn',
-  deps: 'dependsOn',
-  expected: 'expect',
-  result: 'expect',
-  error: 'throws',
-  raises: 'throws',
-  summary: 'description',
-  desc: 'description',
-  goal: 'description',
-  imports: 'allowedImports',
+/** Names people use for a field the format calls something else (too far apart for edit distance), by context. */
+const SYNONYMS: Record<string, string[]> = {
+  parameters: ['params', 'args'],
+  arguments: ['params', 'args'],
+  inputs: ['params', 'args'],
+  input: ['params', 'args'],
+  return: ['returns', 'expect'],
+  returnType: ['returns'],
+  output: ['outputs', 'expect'],
+  result: ['expect', 'returns'],
+  returns: ['expect'],
+  files: ['outputs'],
+  dependencies: ['dependsOn'],
+  depends: ['dependsOn'],
+  deps: ['dependsOn'],
+  expected: ['expect'],
+  error: ['throws'],
+  errors: ['throws'],
+  raises: ['throws'],
+  summary: ['description'],
+  desc: ['description'],
+  goal: ['description'],
+  imports: ['allowedImports'],
+  name: ['id'],
+  function: ['export'],
+  fn: ['export'],
 };
 
 /** Top-level fields that belong in a nested mapping. */
@@ -56,8 +62,8 @@ const tick = (text: string) => `\`${text}\``;
 
 /** The known field closest to an unknown one, when it is close enough to be a typo. */
 export function suggestField(unknown: string, known: readonly string[]): string | undefined {
-  const synonym = SYNONYMS[unknown];
-  if (synonym && known.includes(synonym)) return synonym;
+  const synonym = (SYNONYMS[unknown] ?? []).find((field) => known.includes(field));
+  if (synonym) return synonym;
   if (known.length === 0) return undefined;
   const lower = unknown.toLowerCase();
   const caseOnly = known.find((field) => field.toLowerCase() === lower);
