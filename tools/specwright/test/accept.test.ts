@@ -79,6 +79,29 @@ describe('specwright accept: a prose-only edit without a model call', () => {
     expect(read('libs/demo/specwright.lock.json')).toBe(lockBefore);
   }, 60_000);
 
+  it('a regeneration that returns the same code keeps the review, also one recorded before body hashes', async () => {
+    // An old-style record: no body hashes anywhere, the review matched by whole-file hash.
+    const lock = readLock(ws.root, PROJECT.root);
+    const output = lock.specs['demo/round']?.outputs['src/round.ts'];
+    if (!output?.review) throw new Error('no review');
+    delete output.body;
+    delete output.review.body;
+    writeLock(ws.root, PROJECT.root, lock);
+    expect(isReviewed(output)).toBe(true);
+
+    writeFileSync(join(ws.root, SPEC_FILE), ROUND_SPEC.replace('ties to even.', 'ties to even, as in IEEE 754.'));
+    server.script({ kind: 'answer', files: [{ path: 'round.ts', content: ROUND_IMPL }] });
+    const env = { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'k' };
+    expect((await runPipeline({ workspaceRoot: ws.root, projects: [PROJECT], options, mode: 'write', env, log: () => undefined })).ok).toBe(true);
+    expect(isReviewed(readLock(ws.root, PROJECT.root).specs['demo/round']?.outputs['src/round.ts'])).toBe(true);
+
+    // New code is a new review, as before.
+    writeFileSync(join(ws.root, SPEC_FILE), ROUND_SPEC.replace('ties to even.', 'ties to even (again).'));
+    server.script({ kind: 'answer', files: [{ path: 'round.ts', content: ROUND_IMPL.replace('const twice', 'const doubled').replace(/twice/g, 'doubled') }] });
+    expect((await runPipeline({ workspaceRoot: ws.root, projects: [PROJECT], options, mode: 'write', env, log: () => undefined })).ok).toBe(true);
+    expect(isReviewed(readLock(ws.root, PROJECT.root).specs['demo/round']?.outputs['src/round.ts'])).toBe(false);
+  }, 60_000);
+
   it('refuses hand-edited outputs and unknown specs', async () => {
     writeFileSync(join(ws.root, SPEC_FILE), ROUND_SPEC.replace('ties to even.', 'ties to even, always.'));
     writeFileSync(join(ws.root, OUTPUT), `${read(OUTPUT)}// tweak\n`);
