@@ -68,7 +68,7 @@ constraints:
   # No I/O and no global state.
   pure: true
 
-# Calls the generated code must answer exactly: \`expect:\` a value, or \`throws: ErrorName\`.
+# Calls the generated code must answer exactly: \`expect:\` a value, or \`throws: ErrorName\`. Replace [] with entries:
 examples: []
 #  - export: ${skeleton.exportName}
 #    args: [${quoted('some input')}]
