@@ -11,7 +11,8 @@
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
-const workspaceRoot = path.join(__dirname, '..', '..', '..');
+// The workspace `npm start` runs in (the CLI finds its root from there, as `npx specwright` does).
+const workspaceRoot = process.cwd();
 const cli = path.join(__dirname, '..', 'bin', 'specwright.js');
 const env = { ...process.env, SPECWRIGHT_PROVIDER: 'replay' };
 
