@@ -36,6 +36,17 @@ export function freePort(): Promise<number> {
  * as for a user. Stopped with SIGTERM, SIGKILL after 5 s.
  */
 export async function startLocalRegistry(dir: string): Promise<LocalRegistry> {
+  // The free port can be taken between the probe and verdaccio's listen: try again with another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePort(dir);
+    } catch (error) {
+      if (attempt >= 3 || !/EADDRINUSE|exited/.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startOnFreePort(dir: string): Promise<LocalRegistry> {
   const port = await freePort();
   const upstream = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim() || 'https://registry.npmjs.org/';
   mkdirSync(join(dir, 'storage'), { recursive: true });
