@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-// The CLI is TypeScript like the rest of the plugin; ts-loader.cjs compiles it with @swc/core, cached by content.
-const { exitWith } = require('./ts-loader.cjs');
-exitWith(require('../src/cli.ts').main(process.argv.slice(2)));
+// The `specwright` command: built JavaScript in the published package, the TypeScript source in a checkout (entry.cjs).
+const { exitWith, loadModule } = require('./entry.cjs');
+exitWith(loadModule('cli').main(process.argv.slice(2)));

@@ -1,9 +1,10 @@
-import { parseArgs } from 'node:util';
 import { discoverSpecProjects, projectNameOf } from './discover';
 import { describeError } from './errors';
 import type { ProjectRef } from './load';
 import { normalizeOptions, type SpecwrightPluginOptions } from './options';
 import { runPipeline, type RunMode } from './run';
+import { jsonProblems, parseCommandArgs, positiveInteger, printJson } from './cli-support';
+import { registerAcceptCommands } from './accept-command';
 import { registerReviewCommands } from './review/commands';
 import { registerAttributionCommands } from './attribution/commands';
 import { registerRunsCommands } from './runs/commands';
@@ -11,32 +12,50 @@ import { registerReportCommands } from './report/commands';
 import { verifySpecs } from './verify';
 import { findWorkspaceRoot, readPluginOptions } from './workspace';
 
-const USAGE = `Usage: specwright <command> [options]
-
-Commands:
-  generate            regenerate stale specs (the same pipeline as \`nx generate-from-spec\`, over the whole workspace)
-  check               list stale, new, missing and drifted specs; never calls a model; exit 1 when any
-  dry-run             print the prompts and the files that would be written; calls no model
-  verify              run every gate on the committed generated files; calls no model
-  review, ci-check    review generated code, and the CI gate (\`specwright review --help\`)
-  explain             generated or human: a file, a spec id, or every frame of a stack (\`--stack\`, stdin)
-  runs                the run log: every attempt of every generation run
-  report              --markdown (CI summary, PR comment) or --agent-trace (provenance as JSON)
-
-Options:
-  --project <name>    only this project (repeatable)
-  --spec <id>         only this spec (repeatable)
-  --force             regenerate fresh specs too and overwrite hand-edited outputs (a backup is kept)
-  --concurrency <n>   specs generated at once
-  --no-gates          skip the code gates (debugging only)
-  -h, --help          this text
-
-Environment: OPENAI_API_KEY, OPENAI_BASE_URL (any OpenAI-compatible server), SPECWRIGHT_PROVIDER=openai|replay|record.`;
-
 export type Command = (args: string[], workspaceRoot: string) => Promise<number>;
 
+export interface CommandEntry {
+  /** One line for `specwright --help`. */
+  summary: string;
+  run: Command;
+  /** The full text of `specwright <name> --help`; commands without one get their summary and the global options. */
+  usage?: string;
+}
+
 /** Other modules add their commands here (review, hook, verify) so the entry point stays one table. */
-export const COMMANDS = new Map<string, { summary: string; run: Command }>();
+export const COMMANDS = new Map<string, CommandEntry>();
+
+export const EXIT_CODES = `Exit codes:
+  0  success: everything is fresh, reviewed, or passed
+  1  the check found problems: stale, new, missing, drifted or invalid specs, failed gates, unreviewed outputs
+  2  usage error (unknown command or option, invalid value, unknown project) or an internal error`;
+
+const SELECTION_OPTIONS = `  --project <name>    only this project (repeatable)
+  --spec <id>         only this spec (repeatable)`;
+
+const ENVIRONMENT = `Environment: OPENAI_API_KEY, OPENAI_BASE_URL (any OpenAI-compatible server), SPECWRIGHT_PROVIDER=openai|replay|record.`;
+
+function globalUsage(): string {
+  const width = Math.max(...[...COMMANDS.keys()].map((name) => name.length)) + 2;
+  const commands = [...COMMANDS.entries()].map(([name, command]) => `  ${name.padEnd(width)}${command.summary}`);
+  return `Usage: specwright <command> [options]
+
+Commands:
+${commands.join('\n')}
+
+Run \`specwright <command> --help\` for a command's options. Inside Nx: \`nx generate-from-spec <project>\`,
+\`nx verify-spec <project>\`, \`nx review-spec <project>\` run the same code as targets.
+
+${ENVIRONMENT}
+
+${EXIT_CODES}`;
+}
+
+export function commandUsage(name: string): string {
+  const command = COMMANDS.get(name);
+  if (!command) return globalUsage();
+  return command.usage ?? `Usage: specwright ${name} [options]\n\n${command.summary}\n\nOptions:\n  -h, --help          this text\n\n${EXIT_CODES}`;
+}
 
 interface Selection {
   options: ReturnType<typeof normalizeOptions>;
@@ -58,47 +77,51 @@ function selectProjects(workspaceRoot: string, wanted: string[]): Selection | un
 }
 
 const verifyCommand: Command = async (args, workspaceRoot) => {
-  const { values } = parseArgs({ args, options: { project: { type: 'string', multiple: true }, spec: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const { values } = parseCommandArgs('verify', args, { project: { type: 'string', multiple: true }, spec: { type: 'string', multiple: true }, json: { type: 'boolean' } });
   const selection = selectProjects(workspaceRoot, values.project ?? []);
   if (!selection) return 2;
   const { createGateRunner } = await import('./gate-runner');
   const gates = await createGateRunner(workspaceRoot);
   try {
-    const result = await verifySpecs({ workspaceRoot, projects: selection.projects, dependencyProjects: selection.others, options: selection.options, gates: gates.run, only: values.spec ?? [] });
+    const result = await verifySpecs({
+      workspaceRoot,
+      projects: selection.projects,
+      dependencyProjects: selection.others,
+      options: selection.options,
+      gates: gates.run,
+      only: values.spec ?? [],
+      ...(values.json ? { log: () => undefined } : {}),
+    });
+    if (values.json) {
+      printJson({
+        ok: result.ok,
+        specs: result.specs.map((spec) => ({ id: spec.id, file: spec.file, ok: spec.ok, ...(spec.message ? { message: spec.message } : {}), gates: spec.verdicts })),
+        problems: jsonProblems(result.failures),
+      });
+    }
     return result.ok ? 0 : 1;
   } finally {
     await gates.dispose();
   }
 };
 
-function pipelineCommand(mode: RunMode): Command {
+function pipelineCommand(name: string, mode: RunMode): Command {
   return async (args, workspaceRoot) => {
-    const { values } = parseArgs({
-      args,
-      options: {
-        project: { type: 'string', multiple: true },
-        spec: { type: 'string', multiple: true },
-        force: { type: 'boolean' },
-        concurrency: { type: 'string' },
-        'no-gates': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
+    const { values } = parseCommandArgs(name, args, {
+      project: { type: 'string', multiple: true },
+      spec: { type: 'string', multiple: true },
+      force: { type: 'boolean' },
+      concurrency: { type: 'string' },
+      'no-gates': { type: 'boolean' },
+      json: { type: 'boolean' },
     });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    const selection = selectProjects(workspaceRoot, values.project ?? []);
+    const concurrency = positiveInteger(name, 'concurrency', values.concurrency as string | undefined);
+    const json = !!values.json;
+    const selection = selectProjects(workspaceRoot, (values.project as string[] | undefined) ?? []);
     if (!selection) return 2;
     const { options, projects, others } = selection;
     const gates = mode === 'write' && !values['no-gates'] ? await (await import('./gate-runner')).createGateRunner(workspaceRoot) : undefined;
     try {
-      const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
       const result = await runPipeline({
         workspaceRoot,
         projects,
@@ -106,10 +129,18 @@ function pipelineCommand(mode: RunMode): Command {
         options,
         mode,
         force: !!values.force,
-        only: values.spec ?? [],
+        only: (values.spec as string[] | undefined) ?? [],
         ...(concurrency ? { concurrency } : {}),
         ...(gates ? { gates: gates.run } : {}),
+        ...(json ? { log: () => undefined } : {}),
       });
+      if (json) {
+        printJson({
+          ok: result.ok,
+          specs: result.outcomes.map((outcome) => ({ id: outcome.id, file: outcome.file, state: outcome.state, result: outcome.result, ...(outcome.message ? { message: outcome.message } : {}) })),
+          problems: jsonProblems(result.failures),
+        });
+      }
       return result.ok ? 0 : 1;
     } finally {
       await gates?.dispose();
@@ -117,25 +148,75 @@ function pipelineCommand(mode: RunMode): Command {
   };
 }
 
-COMMANDS.set('generate', { summary: 'regenerate stale specs', run: pipelineCommand('write') });
-COMMANDS.set('check', { summary: 'list what is not fresh', run: pipelineCommand('check') });
-COMMANDS.set('dry-run', { summary: 'print prompts, write nothing', run: pipelineCommand('dry-run') });
-COMMANDS.set('verify', { summary: 'run the gates on committed outputs', run: verifyCommand });
+function pipelineUsage(name: string, what: string, extra: string): string {
+  return `Usage: specwright ${name} [options]
+
+${what}
+
+Options:
+${SELECTION_OPTIONS}
+${extra}  -h, --help          this text
+
+${ENVIRONMENT}
+
+${EXIT_CODES}`;
+}
+
+COMMANDS.set('generate', {
+  summary: 'regenerate stale specs through the model (the pipeline of `nx generate-from-spec`, workspace-wide)',
+  run: pipelineCommand('generate', 'write'),
+  usage: pipelineUsage(
+    'generate',
+    'Regenerates new, stale and missing specs through the model; every candidate passes the gates before it is written.',
+    '  --force             regenerate fresh specs too and overwrite hand-edited outputs (a backup is kept)\n  --concurrency <n>   specs generated at once (a positive integer)\n  --no-gates          skip the code gates (debugging only)\n  --json              print {ok, specs: [{id, file, state, result, message}], problems: [...]}\n',
+  ),
+});
+COMMANDS.set('check', {
+  summary: 'list stale, new, missing, drifted and invalid specs; never calls a model',
+  run: pipelineCommand('check', 'check'),
+  usage: pipelineUsage(
+    'check',
+    'Lists every spec that is not fresh (stale, new, missing, drifted) and every invalid spec, all problems at once.\nNever calls a model.',
+    '  --json              print {ok, specs: [{id, file, state, result, message}], problems: [{file, line, column, message, expected, fix, code}]}\n',
+  ),
+});
+COMMANDS.set('dry-run', {
+  summary: 'print the prompts and the files that would be written; calls no model',
+  run: pipelineCommand('dry-run', 'dry-run'),
+  usage: pipelineUsage('dry-run', 'Prints the prompt of every spec that would be generated, and the files it would write. Calls no model, writes nothing.', '  --json              print the outcomes as JSON instead\n'),
+});
+COMMANDS.set('verify', {
+  summary: 'run every gate on the committed generated files; calls no model',
+  run: verifyCommand,
+  usage: pipelineUsage(
+    'verify',
+    'Runs every gate (types, safety, examples, properties, tests) on the committed generated files, without a model.',
+    '  --json              print {ok, specs: [{id, file, ok, gates: [{gate, ok, findings}]}], problems: [...]}\n',
+  ),
+});
 registerReviewCommands(COMMANDS);
 registerAttributionCommands(COMMANDS);
 registerRunsCommands(COMMANDS);
 registerReportCommands(COMMANDS);
+registerAcceptCommands(COMMANDS);
+
+const HELP_FLAGS = new Set(['--help', '-h']);
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(USAGE);
+  if (!name || HELP_FLAGS.has(name) || name === 'help') {
+    // `specwright help <command>` works like `specwright <command> --help`.
+    console.log(name === 'help' && args[0] ? commandUsage(args[0]) : globalUsage());
     return name ? 0 : 2;
   }
   const command = COMMANDS.get(name);
   if (!command) {
-    console.error(`unknown command "${name}"\n\n${USAGE}`);
+    console.error(`unknown command "${name}"\n\n${globalUsage()}`);
     return 2;
+  }
+  if (args.some((arg) => HELP_FLAGS.has(arg))) {
+    console.log(commandUsage(name));
+    return 0;
   }
   try {
     return await command.run(args, findWorkspaceRoot(process.cwd()));

@@ -50,6 +50,43 @@ export class SpecwrightError extends Error {
   }
 }
 
+/**
+ * Several problems found in one pass (a spec with four mistakes reports four, not one per run). Its own location and
+ * message are the first problem's, so code that reads one error still works; `format()` prints every problem.
+ */
+export class SpecwrightProblems extends SpecwrightError {
+  readonly problems: SpecwrightError[];
+
+  constructor(problems: SpecwrightError[]) {
+    const first = problems[0] as SpecwrightError;
+    super(`${first.message} (and ${problems.length - 1} more problem${problems.length === 2 ? '' : 's'})`, {
+      file: first.file,
+      line: first.line,
+      column: first.column,
+      expected: first.expected,
+      fix: first.fix,
+      code: first.code,
+    });
+    this.name = 'SpecwrightProblems';
+    this.problems = problems;
+  }
+
+  override format(): string {
+    // Each problem starts its own `file:line:column:` line, the form editors and terminals link.
+    return this.problems.map((problem) => problem.format()).join('\n');
+  }
+}
+
+/** One error for one problem, the aggregate for several. */
+export function problemsError(problems: SpecwrightError[]): SpecwrightError {
+  return problems.length === 1 ? (problems[0] as SpecwrightError) : new SpecwrightProblems(problems);
+}
+
+/** The single problems inside an error (itself when it is not an aggregate), for reports and `--json`. */
+export function problemsOf(error: SpecwrightError): SpecwrightError[] {
+  return error instanceof SpecwrightProblems ? error.problems : [error];
+}
+
 export function isSpecwrightError(error: unknown): error is SpecwrightError {
   return error instanceof SpecwrightError;
 }

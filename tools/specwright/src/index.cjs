@@ -1,4 +1,3 @@
 'use strict';
-// The plugin's entry for Nx: see src/executors/*/index.cjs for why our own loader compiles the TypeScript.
-require('../bin/ts-loader.cjs');
-module.exports = require('./index.ts');
+// The plugin's entry for Nx (createNodes): built JavaScript when published, the TypeScript source in a checkout.
+module.exports = require('../bin/entry.cjs').loadModule('index');

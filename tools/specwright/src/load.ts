@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContractResolver } from './contracts';
 import { discoverSpecFiles } from './discover';
@@ -40,11 +40,13 @@ function asSpecwrightError(error: unknown, file: string): SpecwrightError {
 export function loadSpecs(workspaceRoot: string, projects: readonly ProjectRef[], options: NormalizedOptions, resolver = new ContractResolver(workspaceRoot)): LoadedWorkspace {
   const failures: SpecFailure[] = [];
   const parsed: ParsedSpec[] = [];
+  // A listed test or types file that does not exist is a spec error now, not a failed gate after model calls.
+  const fileExists = (path: string) => existsSync(join(workspaceRoot, path));
   for (const project of projects) {
     for (const file of discoverSpecFiles(workspaceRoot, project.root)) {
       try {
         const source = readFileSync(join(workspaceRoot, file), 'utf8');
-        parsed.push(parseSpec(source, { file, projectRoot: project.root, project: project.name }));
+        parsed.push(parseSpec(source, { file, projectRoot: project.root, project: project.name }, { fileExists }));
       } catch (error) {
         failures.push({ file, error: asSpecwrightError(error, file) });
       }

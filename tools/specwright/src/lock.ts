@@ -1,22 +1,37 @@
 import { join } from 'node:path';
 import { SpecwrightError } from './errors';
-import { readTextIfExists, stableStringify, writeFileAtomic } from './fs-utils';
+import { readTextIfExists, sha256, stableStringify, writeFileAtomic } from './fs-utils';
+import { stripGeneratedHeader } from './header';
 import type { AttemptRecord, TokenUsage } from './types';
 
 export const LOCK_FILE_NAME = 'specwright.lock.json';
 export const LOCK_VERSION = 1;
 
-/** Who approved which exact content. An output is reviewed only while `hash` equals the output's current hash. */
+/**
+ * Who approved which content. An output is reviewed while `body` equals the output's current body hash — the code
+ * below the generated header, so a new fingerprint line (`specwright accept`, a regeneration that returned the same
+ * code) keeps the review — or, for records written before `body` existed, while `hash` equals the whole file's hash.
+ */
 export interface ReviewRecord {
   by: string;
   at: string;
+  /** sha256 of the whole file the reviewer saw. */
   hash: string;
+  /** sha256 of its body (the file without the generated header). */
+  body?: string;
 }
 
 export interface LockOutput {
   /** sha256 of the file as generated (header included). */
   hash: string;
+  /** sha256 of the file without its generated header (see `bodyHash`). */
+  body?: string;
   review?: ReviewRecord;
+}
+
+/** The hash reviews cover: the generated file without its header, so header-only changes keep a review. */
+export function bodyHash(content: string): string {
+  return sha256(stripGeneratedHeader(content));
 }
 
 export interface GenerationRecord {
@@ -109,5 +124,8 @@ export function writeLock(workspaceRoot: string, projectRoot: string, lock: Lock
 }
 
 export function isReviewed(output: LockOutput | undefined): boolean {
-  return !!output?.review && output.review.hash === output.hash;
+  const review = output?.review;
+  if (!output || !review) return false;
+  if (review.body !== undefined && output.body !== undefined) return review.body === output.body;
+  return review.hash === output.hash;
 }

@@ -1,9 +1,10 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { SpecwrightError } from './errors';
-import type { ContractRef, ParsedSpec, Spec, SpecLocation } from './types';
-import { formatPath, isYamlMapping, mostSpecificError, parseYamlDocument, pathSegments, positionOfPath, positionOfSchemaError } from './yaml-source';
+import { problemsError, SpecwrightError } from './errors';
+import { describeSchemaErrors, JSON_SCHEMA_TYPE_NAMES } from './spec-hints';
+import type { ParsedSpec, Spec, SpecLocation } from './types';
+import { isYamlMapping, parseYamlDocument, positionOfKey, positionOfPath } from './yaml-source';
 
 /** Spec files larger than this are refused before parsing: a spec is prose plus contracts, not data. */
 export const MAX_SPEC_BYTES = 256 * 1024;
@@ -17,20 +18,30 @@ let cachedValidator: ValidateFunction | undefined;
 function specValidator(): ValidateFunction {
   if (!cachedValidator) {
     const schema = JSON.parse(readFileSync(require.resolve('../spec.schema.json'), 'utf8'));
-    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    // verbose: errors carry their schema, so unknown fields can be compared with the known ones ("did you mean").
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
     cachedValidator = ajv.compile(schema);
   }
   return cachedValidator;
 }
 
+export interface ParseSpecOptions {
+  /**
+   * Whether a workspace-relative file exists. With it, `tests:` and `types:` files that do not exist are spec errors
+   * (found by `check`, before any model call); without it (pure callers, the hook's staged view) they are not checked.
+   */
+  fileExists?: (workspaceRelativePath: string) => boolean;
+}
+
 /**
- * Parses and validates one spec. Pure: the caller reads the file. Throws a `SpecwrightError` that names the spec
- * file, the line:column of the offending node, the field and what was expected.
+ * Parses and validates one spec. Pure unless `fileExists` is given. Throws a `SpecwrightError` naming the spec file,
+ * the line:column of each offending node, the field and what was expected — every problem at once (a
+ * `SpecwrightProblems` when there are several), not one per run.
  */
-export function parseSpec(source: string, location: SpecLocation): ParsedSpec {
+export function parseSpec(source: string, location: SpecLocation, parseOptions: ParseSpecOptions = {}): ParsedSpec {
   const { file } = location;
-  const fail = (message: string, position: { line?: number; column?: number } = {}, expected?: string): never => {
-    throw new SpecwrightError(message, {
+  const problem = (message: string, position: { line?: number; column?: number } = {}, expected?: string): SpecwrightError =>
+    new SpecwrightError(message, {
       file,
       line: position.line,
       column: position.column,
@@ -38,8 +49,11 @@ export function parseSpec(source: string, location: SpecLocation): ParsedSpec {
       fix: `edit ${file}; ${SPEC_FORMAT_HELP}`,
       code: 'SPEC_INVALID',
     });
+  const fail = (message: string, position: { line?: number; column?: number } = {}, expected?: string): never => {
+    throw problem(message, position, expected);
   };
 
+  // Problems that leave nothing to check further: one at a time is all there is.
   if (Buffer.byteLength(source, 'utf8') > MAX_SPEC_BYTES) {
     fail(`spec is ${Buffer.byteLength(source, 'utf8')} bytes, more than the ${MAX_SPEC_BYTES} a spec may have`, {}, 'a spec under 256 KiB; move data into examples files or tests');
   }
@@ -61,15 +75,22 @@ export function parseSpec(source: string, location: SpecLocation): ParsedSpec {
     fail(`spec cannot be expanded: ${(error as Error).message}`, { line: 1, column: 1 }, `at most ${MAX_ALIAS_COUNT} alias expansions`);
   }
 
+  // Everything else is collected: the schema's findings and the checks the schema cannot express, in one report.
+  const problems: SpecwrightError[] = [];
   const validate = specValidator();
   if (!validate(data)) {
-    const error = mostSpecificError(validate.errors ?? []);
-    const { path, message, expected } = describeSchemaError(error);
-    fail(`${path ? `${path}: ` : ''}${message}`, positionOfSchemaError(parsed, error), expected);
+    for (const found of describeSchemaErrors(validate.errors ?? [], data)) {
+      problems.push(problem(found.message, found.key === undefined ? positionOfPath(parsed, found.path) : positionOfKey(parsed, found.path, found.key), found.expected));
+    }
+  }
+  const resolved = resolvePaths(data as Record<string, unknown>, location, parseOptions, (message, key, expected) => problems.push(problem(message, positionOfPath(parsed, key), expected)));
+  if (problems.length > 0) {
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    throw problemsError(problems);
   }
 
   const spec = withDefaults(data as Spec);
-  return { ...location, spec, source, ...resolvePaths(spec, location, (message, key, expected) => fail(message, positionOfPath(parsed, key), expected)) };
+  return { ...location, spec, source, ...resolved };
 }
 
 function withDefaults(raw: Spec): Spec {
@@ -94,83 +115,103 @@ function withDefaults(raw: Spec): Spec {
   };
 }
 
-type PathFailure = (message: string, path: (string | number)[], expected: string) => never;
+type Report = (message: string, path: (string | number)[], expected: string) => void;
 
-/** Checks what the schema cannot: paths stay inside the project, examples name real exports, `type:` has a `types` file. */
-function resolvePaths(spec: Spec, location: SpecLocation, fail: PathFailure): Pick<ParsedSpec, 'outputFiles' | 'testFiles' | 'typesFile'> {
+/** Helpers that read a possibly schema-invalid spec without trusting its shape. */
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const mapping = (value: unknown): Record<string, unknown> | undefined => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * Checks what the schema cannot: paths stay inside the project, listed tests and types files exist, examples name real
+ * exports, `type:` has a `types` file and is not a JSON Schema type name. Runs on invalid specs too (reading only the
+ * parts that have the right shape), so its problems join the schema's in one report.
+ */
+function resolvePaths(data: Record<string, unknown>, location: SpecLocation, options: ParseSpecOptions, report: Report): Pick<ParsedSpec, 'outputFiles' | 'testFiles' | 'typesFile'> {
   const specDir = posix.dirname(location.file);
-  const inProject = (relativePath: string, key: (string | number)[], what: string): string => {
+  const inProject = (relativePath: string, key: (string | number)[], what: string): string | undefined => {
     if (relativePath.startsWith('/') || /^[A-Za-z]:/.test(relativePath)) {
-      fail(`${what} "${relativePath}" is an absolute path`, key, `a path relative to the spec, inside project ${location.project} (${location.projectRoot})`);
+      report(`${what} "${relativePath}" is an absolute path`, key, `a path relative to the spec, inside project ${location.project} (${location.projectRoot})`);
+      return undefined;
     }
     const resolved = posix.normalize(posix.join(specDir, relativePath));
     const root = location.projectRoot === '.' ? '' : `${location.projectRoot}/`;
     if (resolved.startsWith('../') || resolved === '..' || !resolved.startsWith(root) || resolved.split('/').includes('node_modules')) {
-      fail(`${what} "${relativePath}" resolves to ${resolved}, outside project ${location.project}`, key, `a path inside ${location.projectRoot}/`);
+      report(`${what} "${relativePath}" resolves to ${resolved}, outside project ${location.project}`, key, `a path inside ${location.projectRoot}/`);
+      return undefined;
     }
     return resolved;
   };
 
-  const outputFiles = spec.outputs.map((output, index) => {
+  const outputFiles: string[] = [];
+  list(data.outputs).forEach((output, index) => {
+    if (typeof output !== 'string') return;
     const resolved = inProject(output, ['outputs', index], 'output');
-    if (resolved === location.file) fail(`output "${output}" is the spec file itself`, ['outputs', index], 'a source file the spec generates');
-    return resolved;
+    if (resolved === undefined) return;
+    if (resolved === location.file) report(`output "${output}" is the spec file itself`, ['outputs', index], 'a source file the spec generates');
+    outputFiles.push(resolved);
   });
-  const testFiles = spec.tests.map((test, index) => {
+  const testFiles: string[] = [];
+  list(data.tests).forEach((test, index) => {
+    if (typeof test !== 'string') return;
     const resolved = inProject(test, ['tests', index], 'test');
-    if (outputFiles.includes(resolved)) fail(`test "${test}" is also an output; tests are written by people`, ['tests', index], 'a hand-written test file');
-    return resolved;
-  });
-  const typesFile = spec.types === undefined ? undefined : inProject(spec.types, ['types'], 'types file');
-  if (typesFile && outputFiles.includes(typesFile)) fail(`types file "${spec.types}" is also an output`, ['types'], 'a hand-written types file');
-
-  const contractUsesType = (ref: ContractRef) => ref.type !== undefined;
-  spec.exports.forEach((entry, exportIndex) => {
-    entry.params.forEach((param, paramIndex) => {
-      if (contractUsesType(param) && !typesFile) {
-        fail(`param "${param.name}" refers to type ${param.type} but the spec has no \`types\` file`, ['exports', exportIndex, 'params', paramIndex, 'type'], 'a top-level `types: ./file.ts` naming the file that exports the type');
-      }
-    });
-    if (contractUsesType(entry.returns) && !typesFile) {
-      fail(`returns of "${entry.name}" refers to type ${entry.returns.type} but the spec has no \`types\` file`, ['exports', exportIndex, 'returns', 'type'], 'a top-level `types: ./file.ts`');
+    if (resolved === undefined) return;
+    if (outputFiles.includes(resolved)) report(`test "${test}" is also an output; tests are written by people`, ['tests', index], 'a hand-written test file');
+    else if (options.fileExists && !options.fileExists(resolved)) {
+      report(`test file "${test}" does not exist (${resolved})`, ['tests', index], `a hand-written vitest file at ${resolved}: create it (\`nx g @specwright/nx:spec\` writes one with a new spec), or remove it from \`tests:\``);
     }
+    testFiles.push(resolved);
   });
-  const exportsByName = new Map(spec.exports.map((entry) => [entry.name, entry]));
-  if (exportsByName.size !== spec.exports.length) {
-    const seen = new Set<string>();
-    spec.exports.forEach((entry, index) => {
-      if (seen.has(entry.name)) fail(`export "${entry.name}" is declared twice`, ['exports', index, 'name'], 'unique export names');
-      seen.add(entry.name);
-    });
+  const typesPath = text(data.types);
+  const typesFile = typesPath === undefined ? undefined : inProject(typesPath, ['types'], 'types file');
+  if (typesFile && outputFiles.includes(typesFile)) report(`types file "${typesPath}" is also an output`, ['types'], 'a hand-written types file');
+  else if (typesFile && options.fileExists && !options.fileExists(typesFile)) {
+    report(`types file "${typesPath}" does not exist (${typesFile})`, ['types'], `a hand-written .ts file at ${typesFile} exporting the types that \`type:\` contracts name`);
   }
-  spec.examples.forEach((example, index) => {
-    const target = exportsByName.get(example.export);
+
+  const exports = list(data.exports).map(mapping);
+  const checkContract = (contract: Record<string, unknown> | undefined, key: (string | number)[], what: string) => {
+    const type = text(contract?.type);
+    // With `schema:` too, the schema check already says "both"; one message per mistake.
+    if (type === undefined || contract?.schema !== undefined) return;
+    if (JSON_SCHEMA_TYPE_NAMES.has(type)) {
+      report(`${what} says \`type: ${type}\` — inline JSON Schema goes under \`schema:\``, [...key, 'type'], `\`schema: { type: ${type} }\` (\`type:\` names a TypeScript type exported by the spec's \`types:\` file)`);
+    } else if (!typesFile && typesPath === undefined) {
+      report(`${what} refers to type ${type} but the spec has no \`types\` file`, [...key, 'type'], 'a top-level `types: ./file.ts` naming the file that exports the type, or inline JSON Schema under `schema:`');
+    }
+  };
+  exports.forEach((entry, exportIndex) => {
+    if (!entry) return;
+    const name = text(entry.name) ?? `#${exportIndex + 1}`;
+    list(entry.params).forEach((param, paramIndex) => {
+      checkContract(mapping(param), ['exports', exportIndex, 'params', paramIndex], `param "${text(mapping(param)?.name) ?? paramIndex + 1}" of ${name}`);
+    });
+    checkContract(mapping(entry.returns), ['exports', exportIndex, 'returns'], `returns of "${name}"`);
+  });
+
+  const exportsByName = new Map<string, Record<string, unknown>>();
+  exports.forEach((entry, index) => {
+    const name = text(entry?.name);
+    if (!entry || name === undefined) return;
+    if (exportsByName.has(name)) report(`export "${name}" is declared twice`, ['exports', index, 'name'], 'unique export names');
+    else exportsByName.set(name, entry);
+  });
+  list(data.examples).forEach((raw, index) => {
+    const example = mapping(raw);
+    const name = text(example?.export);
+    if (!example || name === undefined) return;
+    const target = exportsByName.get(name);
     if (!target) {
-      fail(`example ${index + 1} calls "${example.export}", which the spec does not export`, ['examples', index, 'export'], `one of: ${[...exportsByName.keys()].join(', ')}`);
-    } else if (example.args.length !== target.params.length) {
-      fail(`example ${index + 1} passes ${example.args.length} argument(s) to ${target.name}, which takes ${target.params.length}`, ['examples', index, 'args'], `${target.params.length} argument(s): ${target.params.map((p) => p.name).join(', ')}`);
+      if (exportsByName.size > 0) report(`example ${index + 1} calls "${name}", which the spec does not export`, ['examples', index, 'export'], `one of: ${[...exportsByName.keys()].join(', ')}`);
+      return;
+    }
+    const params = list(target.params);
+    if (Array.isArray(target.params) && Array.isArray(example.args) && example.args.length !== params.length) {
+      const names = params.map((param) => text(mapping(param)?.name) ?? '?');
+      report(`example ${index + 1} passes ${example.args.length} argument(s) to ${name}, which takes ${params.length}`, ['examples', index, 'args'], `${params.length} argument(s): ${names.join(', ')}`);
     }
   });
-  if (spec.dependsOn.includes(spec.id)) fail(`spec "${spec.id}" depends on itself`, ['dependsOn'], 'ids of other specs');
+  const id = text(data.id);
+  if (id !== undefined && list(data.dependsOn).includes(id)) report(`spec "${id}" depends on itself`, ['dependsOn'], 'ids of other specs');
   return { outputFiles, testFiles, ...(typesFile ? { typesFile } : {}) };
 }
-
-function describeSchemaError(error: ErrorObject): { path: string; message: string; expected: string } {
-  const path = formatPath(pathSegments(error.instancePath));
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'additionalProperties':
-      return { path, message: `unknown field "${String(params.additionalProperty)}"`, expected: `only the fields the spec format defines (${SPEC_FORMAT_HELP})` };
-    case 'required':
-      return { path, message: `missing required field "${String(params.missingProperty)}"`, expected: `a "${String(params.missingProperty)}" field` };
-    case 'type':
-      return { path, message: `must be ${String(params.type)}`, expected: `a value of type ${String(params.type)}` };
-    case 'enum':
-      return { path, message: 'is not one of the allowed values', expected: `one of ${JSON.stringify(params.allowedValues)}` };
-    case 'pattern':
-      return { path, message: `does not match the pattern ${String(params.pattern)}`, expected: `a string matching ${String(params.pattern)}` };
-    default:
-      return { path, message: error.message ?? 'is invalid', expected: `${error.keyword} ${JSON.stringify(params)}` };
-  }
-}
-

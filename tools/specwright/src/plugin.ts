@@ -1,8 +1,8 @@
 import { createNodesFromFiles, type CreateNodes, type CreateNodesContext, type TargetConfiguration } from '@nx/devkit';
-import { PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
+import { PluginCache } from '@nx/devkit/internal';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, posix, relative } from 'node:path';
+import { join, posix, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { owningProjectRoot, SPEC_FILE_GLOB } from './discover';
 import { toPosix } from './fs-utils';
@@ -25,7 +25,8 @@ type TargetInputs = NonNullable<TargetConfiguration['inputs']>;
 
 const PLUGIN_SOURCE_INPUTS = (workspaceRoot: string): TargetInputs => {
   const pluginRoot = toPosix(relative(workspaceRoot, join(__dirname, '..')));
-  return pluginRoot.startsWith('..')
+  // Installed from a registry: the package's version stands for its code (Nx hashes external dependencies by version).
+  return pluginRoot.startsWith('..') || pluginRoot.split('/').includes('node_modules')
     ? [{ externalDependencies: ['@specwright/nx'] }]
     : [
         `{workspaceRoot}/${pluginRoot}/src/**/*`,
@@ -40,7 +41,7 @@ export const createNodes: CreateNodes<SpecwrightPluginOptions> = [
   SPEC_FILE_GLOB,
   async (specFiles, rawOptions, context) => {
     const options = normalizeOptions(rawOptions);
-    const cache = new PluginCache<SpecSummary>(join(workspaceDataDirectory, 'specwright-specs.hash'));
+    const cache = new PluginCache<SpecSummary>(join(workspaceDataDirectory(context.workspaceRoot), 'specwright-specs.hash'));
     const byProject = new Map<string, string[]>();
     for (const file of specFiles) {
       if (file.split('/').includes('node_modules')) continue;
@@ -67,6 +68,15 @@ export const createNodes: CreateNodes<SpecwrightPluginOptions> = [
     }
   },
 ];
+
+/**
+ * Nx's workspace data folder, computed as Nx does: `workspaceDataDirectory` is exported from @nx/devkit/internal only
+ * since Nx 23.3, and the plugin supports every Nx 23.
+ */
+function workspaceDataDirectory(workspaceRoot: string): string {
+  const fromEnv = process.env.NX_WORKSPACE_DATA_DIRECTORY ?? process.env.NX_PROJECT_GRAPH_CACHE_DIRECTORY;
+  return fromEnv ? resolve(workspaceRoot, fromEnv) : join(workspaceRoot, '.nx', 'workspace-data');
+}
 
 /** Older Nx versions look for this name. */
 export const createNodesV2 = createNodes;
@@ -144,6 +154,8 @@ function inferTargets(projectRoot: string, specs: SpecSummary[], options: Normal
       inputs: [...specInputs, ...recordings, ...pluginSource, { env: 'SPECWRIGHT_PROVIDER' }, { env: 'OPENAI_BASE_URL' }],
       outputs: [...outputs, lock],
       dependsOn: [`^${options.generateTargetName}`],
+      // `-c ci` in CI: one `nx affected -t generate-from-spec review-spec verify-spec test -c ci` checks everything.
+      configurations: { ci: { check: true } },
       metadata: {
         technologies: ['specwright'],
         description: `Regenerates the stale specs of ${projectRoot} through the model (${options.model}); --check lists what is stale without calling it`,
@@ -170,6 +182,7 @@ function inferTargets(projectRoot: string, specs: SpecSummary[], options: Normal
       options: pluginOptions,
       // Interactive and --approve runs write review records into the lock; --check is cheap. Never cached.
       cache: false,
+      configurations: { ci: { check: true } },
       inputs: [...specInputs, '{workspaceRoot}/specs/policy.yaml', ...pluginSource],
       outputs: [],
       metadata: {

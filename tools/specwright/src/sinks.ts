@@ -5,7 +5,7 @@ import { effectiveModel } from './fingerprint';
 import { readTextIfExists, sha256 } from './fs-utils';
 import { generateSpec, type AttemptEvent, type GateRunner } from './generate';
 import { commitSpecWrite } from './journal';
-import type { LockEntry, LockFile } from './lock';
+import { bodyHash, type LockEntry, type LockFile } from './lock';
 import type { NormalizedOptions } from './options';
 import { projectRelative } from './plan';
 import { buildMessages, type PromptContext } from './prompt';
@@ -174,7 +174,7 @@ export class WriteSink implements ArtifactSink {
     try {
       assertWritable(context.workspaceRoot, spec, result.files);
       if (planned.state === 'drifted') backUpDrifted(context.workspaceRoot, planned, this.sinkOptions.now(), context.log);
-      const entry = this.lockEntry(spec, result.files, previous, {
+      const entry = this.lockEntry(context.workspaceRoot, spec, result.files, previous, {
         model: result.model,
         attempts: result.attempts,
         usage: result.usage,
@@ -187,13 +187,20 @@ export class WriteSink implements ArtifactSink {
     return outcome(planned, 'regenerated', stats);
   }
 
-  private lockEntry(spec: FingerprintedSpec, files: ReadonlyMap<string, string>, previous: LockEntry | undefined, generation: Pick<LockEntry['generation'], 'model' | 'attempts' | 'usage' | 'history'>): LockEntry {
+  private lockEntry(workspaceRoot: string, spec: FingerprintedSpec, files: ReadonlyMap<string, string>, previous: LockEntry | undefined, generation: Pick<LockEntry['generation'], 'model' | 'attempts' | 'usage' | 'history'>): LockEntry {
     const outputs: LockEntry['outputs'] = {};
     for (const [file, content] of files) {
       const key = projectRelative(spec.projectRoot, file);
-      const review = previous?.outputs[key]?.review;
-      // The old review stays on record; it only counts while its hash matches the new content.
-      outputs[key] = { hash: sha256(content), ...(review ? { review } : {}) };
+      const previousOutput = previous?.outputs[key];
+      let review = previousOutput?.review;
+      if (review && review.body === undefined && review.hash === previousOutput?.hash) {
+        // A review recorded before body hashes existed: the file still on disk is the reviewed one (its hash says so),
+        // so its body can be noted, and a regeneration that returns the same code keeps the review.
+        const reviewed = readTextIfExists(join(workspaceRoot, file));
+        if (reviewed !== undefined && sha256(reviewed) === review.hash) review = { ...review, body: bodyHash(reviewed) };
+      }
+      // The old review stays on record; it only counts while its body hash matches the new content's.
+      outputs[key] = { hash: sha256(content), body: bodyHash(content), ...(review ? { review } : {}) };
     }
     return {
       spec: projectRelative(spec.projectRoot, spec.file),

@@ -123,7 +123,7 @@ describe.sequential('the template, end to end through nx', () => {
     writeFileSync(join(ws.root, broken), 'id: text/broken\ndescription: x\noutputs: [broken.ts]\nexports:\n  - name: f\n    params: []\n    returns: { schema: { type: integer } }\n    colour: blue\n');
     const result = await nx(ws.root, ['generate-from-spec', PROJECT, '--check']);
     expect(result.status, result.output).not.toBe(0);
-    expect(result.output).toContain('libs/text/src/broken.spec.yaml:8:5: exports[0]: unknown field "colour"');
+    expect(result.output).toContain('libs/text/src/broken.spec.yaml:8:5: exports[0]: unknown field `colour`');
     expect(git('status', '--porcelain')).not.toContain('broken.ts');
   });
 });

@@ -104,14 +104,14 @@ describe('faults: broken specs fail alone, clearly, and change nothing', () => {
 
   it('wrong types', async () => {
     ws.write(BROKEN, 'id: demo/broken\ndescription: x\noutputs: broken.ts\nexports: []\n');
-    await expectClearFailure({ file: BROKEN, code: 'SPEC_INVALID', message: /^outputs: must be array$/, line: 3, column: 10 });
+    await expectClearFailure({ file: BROKEN, code: 'SPEC_INVALID', message: /^outputs: must be array — a list, e\.g\. `outputs: \[/, line: 3, column: 10 });
     ws.write(BROKEN, 'id: demo/broken\ndescription: x\noutputs: [broken.ts]\nexports:\n  - name: f\n    params: []\n    returns: { schema: 42 }\n');
     await expectClearFailure({ file: BROKEN, code: 'SPEC_INVALID', message: /^exports\[0\]\.returns\.schema: must be object,boolean$/, line: 7, column: 24 });
   });
 
   it('an unknown field, nested', async () => {
     ws.write(BROKEN, 'id: demo/broken\ndescription: x\noutputs: [broken.ts]\nexports:\n  - name: f\n    params: []\n    returns: { schema: { type: integer } }\nconstraints:\n  pure: true\n  purity: total\n');
-    const error = await expectClearFailure({ file: BROKEN, code: 'SPEC_INVALID', message: /^constraints: unknown field "purity"$/, line: 10, column: 3 });
+    const error = await expectClearFailure({ file: BROKEN, code: 'SPEC_INVALID', message: /^constraints: unknown field `purity` — did you mean `pure`\?$/, line: 10, column: 3 });
     expect(error.expected).toMatch(/only the fields the spec format defines/);
   });
 

@@ -58,7 +58,8 @@ describe('specwright review', () => {
     expect(text()).toContain(`approved as ${EMAIL}`);
     expect(text()).toContain(`git add ${DEMO_LOCK}`);
     const recorded = output();
-    expect(recorded?.review).toEqual({ by: EMAIL, at: expect.any(String), hash: recorded?.hash });
+    expect(recorded?.review).toEqual({ by: EMAIL, at: expect.any(String), hash: recorded?.hash, body: recorded?.body });
+    expect(recorded?.body).toMatch(/^sha256:/);
     expect(Date.parse(recorded?.review?.at ?? '')).toBeGreaterThanOrEqual(before - 1000);
     logs = [];
     expect(await review()).toBe(0);

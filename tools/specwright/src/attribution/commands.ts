@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Command } from '../cli';
+import type { Command, CommandEntry } from '../cli';
 
 /**
  * `specwright explain`: registered by cli.ts through registerAttributionCommands(COMMANDS) (see review/commands.ts
@@ -21,7 +21,7 @@ export const EXPLAIN_USAGE = `Usage:
 Contract guards: run the tests with SPECWRIGHT_GUARDS=1 (the workspace's vitest configs add specwrightGuards()), and a
 failing test names who broke it: the human caller, the generated code, two specs that disagree, or a spec gap.`;
 
-type Registry = Map<string, { summary: string; run: Command }>;
+type Registry = Map<string, CommandEntry>;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -112,5 +112,5 @@ const explainCommand: Command = async (args, workspaceRoot) => {
 };
 
 export function registerAttributionCommands(commands: Registry): void {
-  commands.set('explain', { summary: 'generated or human? provenance of a file, a spec, or every frame of a stack', run: explainCommand });
+  commands.set('explain', { summary: 'generated or human? provenance of a file, a spec, or every frame of a stack', run: explainCommand, usage: EXPLAIN_USAGE });
 }

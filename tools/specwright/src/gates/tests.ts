@@ -16,7 +16,8 @@ import type { GateContext } from './context';
 import { track, trackDir, untrack, untrackDir } from './reaper';
 import { fileExistsOnDisk, minimalEnv, oneLine, posix, resolveRelative, stripExtension, toAbsolute } from './util';
 
-const TEST_FILE = /\.test\.(ts|mts|cts|tsx|js|mjs)$/;
+/** `*.test.ts` (vitest's habit) and `*.spec.ts` (what Nx's generators write) are both test files. */
+const TEST_FILE = /\.(test|spec)\.(ts|mts|cts|tsx|js|mjs)$/;
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'coverage', '.nx', '.git', 'tmp', '.vite']);
 const ROOT_SKIP = new Set(['.git', '.nx']);
 const VITEST_CONFIGS = ['vitest.config.ts', 'vitest.config.mts', 'vitest.config.js', 'vitest.config.mjs', 'vitest.config.cts', 'vitest.config.cjs', 'vite.config.ts', 'vite.config.mts', 'vite.config.js', 'vite.config.mjs'];
@@ -183,7 +184,7 @@ export async function runVitest(workspaceRoot: string, staged: StagedProject, te
   if (!VITEST_CONFIGS.some((name) => fs.existsSync(path.join(staged.projectDir, name)))) {
     await fs.promises.writeFile(
       path.join(staged.projectDir, 'vitest.config.mjs'),
-      "export default { test: { include: ['**/*.test.{ts,mts,cts,tsx,js,mjs}'], exclude: ['**/node_modules/**'] } };\n",
+      "export default { test: { include: ['**/*.{test,spec}.{ts,mts,cts,tsx,js,mjs}'], exclude: ['**/node_modules/**'] } };\n",
     );
   }
   const args = [vitest, 'run', '--root', staged.projectDir, '--reporter=json', `--outputFile=${reportFile}`, ...testFiles];

@@ -74,7 +74,8 @@ export class WorkspaceTypeService {
       skipLibCheck: true,
     };
     if (!fs.existsSync(configPath)) {
-      this.configFindings.push({ message: `tsconfig.base.json not found in ${this.workspaceRoot}; typechecking with strict defaults` });
+      // Not a defect of the candidate: a workspace without tsconfig.base.json (a fresh `nx add`) typechecks with
+      // the strict defaults above.
       return { ...fallback, noEmit: true };
     }
     const read = ts.readConfigFile(configPath, ts.sys.readFile);

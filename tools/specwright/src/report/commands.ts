@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command } from '../cli';
+import type { Command, CommandEntry } from '../cli';
 
 export const REPORT_USAGE = `Usage:
   specwright report --markdown [--project <name>]…
@@ -11,7 +11,7 @@ export const REPORT_USAGE = `Usage:
       the same provenance as an Agent Trace record (JSON): files → conversations (contributor ai, model id) → ranges
       with content hashes, plus the git revision and the tool`;
 
-type Registry = Map<string, { summary: string; run: Command }>;
+type Registry = Map<string, CommandEntry>;
 
 const reportCommand: Command = async (args, workspaceRoot) => {
   const { values } = parseArgs({ args, options: { markdown: { type: 'boolean' }, 'agent-trace': { type: 'boolean' }, project: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } });
@@ -40,5 +40,5 @@ const reportCommand: Command = async (args, workspaceRoot) => {
 };
 
 export function registerReportCommands(commands: Registry): void {
-  commands.set('report', { summary: 'provenance reports: --markdown (CI summary, PR comment), --agent-trace (JSON)', run: reportCommand });
+  commands.set('report', { summary: 'provenance reports: --markdown (CI summary, PR comment), --agent-trace (JSON)', run: reportCommand, usage: REPORT_USAGE });
 }

@@ -47,7 +47,9 @@ const SALT_SOURCES = ['../parse.ts', '../fingerprint.ts', '../contracts.ts', '..
 let saltMemo: string | undefined;
 function pluginSalt(): string {
   if (saltMemo === undefined) {
-    saltMemo = sha256(SALT_SOURCES.map((file) => readTextIfExists(join(__dirname, file)) ?? `missing:${file}`).join('\0'));
+    // From dist/ (the published package) the sources are the compiled .js files beside this one.
+    const read = (file: string) => readTextIfExists(join(__dirname, file)) ?? readTextIfExists(join(__dirname, file.replace(/\.ts$/, '.js')));
+    saltMemo = sha256(SALT_SOURCES.map((file) => read(file) ?? `missing:${file}`).join('\0'));
   }
   return saltMemo;
 }

@@ -21,14 +21,17 @@ export const REVIEW_USAGE = `Usage:
       --all       with --approve and no paths: approve every listed output
       --check     list only; exit 1 when anything is not reviewed
       --prune     remove lock entries whose spec was deleted, and their unchanged generated files
-  specwright ci-check [--project <name>]… [--signers-ref <rev>]
+      --json      list as JSON: {ok, outputs: [{file, spec, specFile, status, reason, fix, review}], problems}
+  specwright ci-check [--project <name>]… [--signers-ref <rev>] [--json]
       generate-from-spec --check + review state + policy, for CI; never calls a model; exit 1 on any problem.
       With requireSignedReviews: true in specs/policy.yaml, every review record must be in a commit signed by its
       reviewer's key from specs/allowed_signers (read at <rev>, e.g. origin/main, when --signers-ref is given)
   specwright hook pre-commit
       the pre-commit check over the staged content (what .husky/pre-commit runs)`;
 
-type Registry = Map<string, { summary: string; run: Command }>;
+type Registry = Map<string, { summary: string; run: Command; usage?: string }>;
+
+const EXITS = `Exit codes: 0 all reviewed / ok; 1 something needs attention; 2 usage error or internal error.`;
 
 async function selection(workspaceRoot: string, wanted: readonly string[]): Promise<{ projects: ProjectRef[]; others: ProjectRef[] } | undefined> {
   const { allReviewProjects } = await import('./state');
@@ -51,6 +54,7 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
       prune: { type: 'boolean' },
       all: { type: 'boolean' },
       project: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -73,6 +77,13 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
   }
   const chosen = await selection(workspaceRoot, values.project ?? []);
   if (!chosen) return 2;
+  if (values.json) {
+    if (values.approve || values.prune) {
+      console.error('--json lists only; it cannot be combined with --approve or --prune');
+      return 2;
+    }
+    return reviewJson(workspaceRoot, chosen, positionals);
+  }
   const { runReview } = await import('./review');
   return runReview({
     workspaceRoot,
@@ -86,8 +97,20 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
   });
 };
 
+/** `review --json`: the review state of every selected output, for scripts and editors; exit 1 when any is not reviewed. */
+async function reviewJson(workspaceRoot: string, chosen: { projects: ProjectRef[]; others: ProjectRef[] }, paths: string[]): Promise<number> {
+  const [{ collectReviewState }, { loadPolicy }, { resolveReviewPaths }, { jsonProblems }] = await Promise.all([import('./state'), import('./policy'), import('./review'), import('../cli-support')]);
+  const state = collectReviewState({ workspaceRoot, projects: chosen.projects, dependencyProjects: chosen.others, options: normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions), policy: loadPolicy(workspaceRoot) });
+  const wanted = resolveReviewPaths(workspaceRoot, process.cwd(), paths);
+  const items = state.items.filter((item) => wanted.length === 0 || wanted.some((path) => path === '' || item.file === path || item.file.startsWith(`${path}/`)));
+  const ok = items.every((item) => item.status === 'reviewed');
+  const outputs = items.map((item) => ({ file: item.file, spec: item.specId, specFile: item.specFile, status: item.status, reason: item.reason, fix: item.fix, ...(item.output.review ? { review: item.output.review } : {}) }));
+  process.stdout.write(`${JSON.stringify({ ok, outputs, problems: jsonProblems(state.failures) }, null, 2)}\n`);
+  return ok ? 0 : 1;
+}
+
 const ciCheckCommand: Command = async (args, workspaceRoot) => {
-  const { values } = parseArgs({ args, options: { project: { type: 'string', multiple: true }, 'signers-ref': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ args, options: { project: { type: 'string', multiple: true }, 'signers-ref': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
     console.log(REVIEW_USAGE);
     return 0;
@@ -96,7 +119,16 @@ const ciCheckCommand: Command = async (args, workspaceRoot) => {
   if (!chosen) return 2;
   const { runCiCheck } = await import('./ci-check');
   const signersRef = values['signers-ref'];
-  const result = await runCiCheck({ workspaceRoot, projects: chosen.projects, dependencyProjects: chosen.others, options: normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions), ...(signersRef ? { signersRef } : {}) });
+  const lines: string[] = [];
+  const result = await runCiCheck({
+    workspaceRoot,
+    projects: chosen.projects,
+    dependencyProjects: chosen.others,
+    options: normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions),
+    ...(signersRef ? { signersRef } : {}),
+    ...(values.json ? { log: (line: string) => void lines.push(line) } : {}),
+  });
+  if (values.json) process.stdout.write(`${JSON.stringify({ ...result, report: lines }, null, 2)}\n`);
   return result.ok ? 0 : 1;
 };
 
@@ -106,7 +138,7 @@ const hookCommand: Command = async (args) => {
 };
 
 export function registerReviewCommands(commands: Registry): void {
-  commands.set('review', { summary: 'list, diff and approve unreviewed generated outputs', run: reviewCommand });
-  commands.set('ci-check', { summary: 'generation check + review state + policy, for CI', run: ciCheckCommand });
-  commands.set('hook', { summary: 'git hooks: `hook pre-commit` checks the staged generated code', run: hookCommand });
+  commands.set('review', { summary: 'list, diff and approve unreviewed generated outputs', run: reviewCommand, usage: `${REVIEW_USAGE}\n\n${EXITS}` });
+  commands.set('ci-check', { summary: 'generation check + review state + policy, for CI; never calls a model', run: ciCheckCommand, usage: `${REVIEW_USAGE}\n\n${EXITS}` });
+  commands.set('hook', { summary: 'git hooks: `hook pre-commit` checks the staged generated code', run: hookCommand, usage: `${REVIEW_USAGE}\n\nExit codes: 0 the commit may proceed; 1 it is refused (the reasons and fixes are printed).` });
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 'use strict';
 /*
- * Entry of the pre-commit hook (.husky/pre-commit runs `node tools/specwright/src/review/hook-entry.cjs pre-commit`).
+ * Entry of the pre-commit hook: `.husky/pre-commit` runs `node <plugin>/src/review/hook-entry.cjs pre-commit`
+ * (tools/specwright in this monorepo, node_modules/@specwright/nx in a workspace that installed the plugin).
  *
- * Plain JavaScript on purpose: the `.ts` loader in bin/ts-loader.cjs compiles each module once with @swc/core and
- * caches it, so a commit pays node's start-up and little more (see that file for why not @swc-node/register).
+ * Plain JavaScript on purpose: the published package runs its built JavaScript; a checkout compiles each module
+ * once with @swc/core and caches it (bin/ts-loader.cjs), so a commit pays node's start-up and little more.
  */
-const { exitWith } = require('../../bin/ts-loader.cjs');
+const { exitWith, loadModule } = require('../../bin/entry.cjs');
 
-exitWith(require('./hook.ts').hookMain(process.argv.slice(2)));
+exitWith(loadModule('review/hook').hookMain(process.argv.slice(2)));

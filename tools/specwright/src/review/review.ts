@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { describeError, SpecwrightError } from '../errors';
 import { fileHashIfExists, readTextIfExists } from '../fs-utils';
 import type { ProjectRef } from '../load';
-import { readLock, writeLock } from '../lock';
+import { bodyHash, readLock, writeLock } from '../lock';
 import { withProjectRunLock } from '../mutex';
 import type { NormalizedOptions } from '../options';
 import { warmHookCache } from './cache';
@@ -112,10 +112,13 @@ async function recordApproval(workspaceRoot: string, item: ReviewItem, reviewer:
     if (!output || output.hash !== item.output.hash || lock.specs[item.specId]?.fingerprint !== item.entry.fingerprint) {
       throw new SpecwrightError(`${item.lockFile} changed while ${item.file} was being reviewed`, { file: item.lockFile, expected: 'the lock entry that was shown', fix: `run \`npx specwright review ${item.file}\` again`, code: 'REVIEW_RACE' });
     }
-    if (fileHashIfExists(join(workspaceRoot, item.file)) !== output.hash) {
+    const content = readTextIfExists(join(workspaceRoot, item.file));
+    if (content === undefined || fileHashIfExists(join(workspaceRoot, item.file)) !== output.hash) {
       throw new SpecwrightError(`${item.file} changed while it was being reviewed`, { file: item.file, expected: 'the content that was shown', fix: `run \`npx specwright review ${item.file}\` again`, code: 'REVIEW_RACE' });
     }
-    output.review = { by: reviewer, at: now.toISOString(), hash: output.hash };
+    // The body hash is what keeps the review when only the generated header changes (see ReviewRecord).
+    output.body = bodyHash(content);
+    output.review = { by: reviewer, at: now.toISOString(), hash: output.hash, body: output.body };
     writeLock(workspaceRoot, item.project.root, lock);
   });
 }

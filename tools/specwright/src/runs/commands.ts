@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Command } from '../cli';
+import type { Command, CommandEntry } from '../cli';
 
 export const RUNS_USAGE = `Usage:
   specwright runs [--json] [--limit <n>]
@@ -9,7 +9,7 @@ export const RUNS_USAGE = `Usage:
       every attempt of that run (an id prefix is enough): request hash, gate verdicts with all their findings, the
       model's notes, tokens, cost and timing`;
 
-type Registry = Map<string, { summary: string; run: Command }>;
+type Registry = Map<string, CommandEntry>;
 
 const runsCommand: Command = async (args, workspaceRoot) => {
   const { values, positionals } = parseArgs({
@@ -61,5 +61,5 @@ const runsCommand: Command = async (args, workspaceRoot) => {
 };
 
 export function registerRunsCommands(commands: Registry): void {
-  commands.set('runs', { summary: 'the run log: every attempt of every generation run', run: runsCommand });
+  commands.set('runs', { summary: 'the run log: every attempt of every generation run', run: runsCommand, usage: RUNS_USAGE });
 }
