@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { specwrightGuards } from '@specwright/nx/src/attribution/guards/vitest-plugin.cjs';
+import { specwrightGuards } from '@specwright/nx/guards';
 
 // specwrightGuards() is inert unless SPECWRIGHT_GUARDS=1: then every generated export is checked against its spec.
 export default defineConfig({ plugins: [specwrightGuards()], test: { name: 'rate-limit', include: ['src/**/*.test.ts'] } });

@@ -20,7 +20,7 @@ if (result.status !== 0) {
 }
 
 // Every module an entry point loads must exist in dist/, or the published package is broken at a user's site.
-const entries = ['index', 'cli', 'review/hook'];
+const entries = ['index', 'cli', 'review/hook', 'workspace', 'attribution/guards/transform', 'attribution/guards/runtime', 'attribution/guards/setup'];
 for (const manifest of ['executors.json', 'generators.json']) {
   const file = path.join(packageRoot, manifest);
   if (!fs.existsSync(file)) continue;

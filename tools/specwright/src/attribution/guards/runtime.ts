@@ -59,12 +59,15 @@ interface GuardState {
 }
 
 const MAX_CALLS_PER_TEST = 500;
+/**
+ * This file's own path, to skip its frames in callers' stacks. Read from a stack trace rather than `import.meta.url`
+ * or `__filename`: vitest loads this module as ESM from the sources, the published package ships it as CommonJS.
+ */
 const RUNTIME_FILE = (() => {
-  try {
-    return fileURLToPath(import.meta.url);
-  } catch {
-    return 'guards/runtime';
-  }
+  const frame = /\((.+?):\d+:\d+\)|at (.+?):\d+:\d+/.exec(new Error().stack?.split('\n')[1] ?? '');
+  const file = frame?.[1] ?? frame?.[2];
+  if (!file) return 'guards/runtime';
+  return file.startsWith('file://') ? fileURLToPath(file) : file;
 })();
 
 export function guardState(): GuardState {
@@ -182,7 +185,7 @@ function specOfFile(path: string): string | undefined {
 function callerFrame(stack: string | undefined): CallerFrame | undefined {
   for (const frame of parseFrames(stack ?? '')) {
     const path = frame.path.startsWith('file://') ? fileURLToPath(frame.path) : frame.path;
-    if (path === RUNTIME_FILE || path.endsWith('/guards/runtime.ts')) continue;
+    if (path === RUNTIME_FILE || /\/guards\/runtime\.[jt]s$/.test(path)) continue;
     if (path.startsWith('node:') || path.includes('/node_modules/')) continue;
     const specId = specOfFile(path);
     return { path, line: frame.line, ...(frame.column ? { column: frame.column } : {}), ...(specId ? { specId } : {}) };

@@ -4,6 +4,7 @@
  * adds the guards' setup file and wraps every generated module's exports with their contracts (see transform.ts).
  * Without it, it is an inert object: nothing is loaded, nothing is transformed — guards cost nothing when off.
  */
+const fs = require('node:fs');
 const path = require('node:path');
 
 function enabled(env) {
@@ -14,13 +15,18 @@ function enabled(env) {
 function specwrightGuards(options = {}) {
   const env = options.env || process.env;
   if (!enabled(env)) return { name: 'specwright-guards' };
-  // Loaded by path at run time (not `require('literal')`), so a config bundler never inlines our TypeScript.
-  const load = (relative) => module.require(path.join(__dirname, relative));
-  load('../../../bin/ts-loader.cjs');
-  const { contractFor, guardSource } = load('transform.ts');
-  const { findWorkspaceRoot } = load('../../workspace.ts');
-  const runtime = path.join(__dirname, 'runtime.ts');
-  const setup = path.join(__dirname, 'setup.ts');
+  // Through the package's entry loader (TypeScript sources in a checkout, built JavaScript when installed), loaded at
+  // run time rather than by a literal require, so a config bundler never inlines our modules.
+  const { loadModule, PACKAGE_ROOT } = module.require(path.join(__dirname, '../../../bin/entry.cjs'));
+  const { contractFor, guardSource } = loadModule('attribution/guards/transform');
+  const { findWorkspaceRoot } = loadModule('workspace');
+  // vitest loads these two itself: the source where it exists, else the built file.
+  const guardsFile = (name) => {
+    const source = path.join(__dirname, `${name}.ts`);
+    return fs.existsSync(source) ? source : path.join(PACKAGE_ROOT, 'dist', 'attribution', 'guards', `${name}.js`);
+  };
+  const runtime = guardsFile('runtime');
+  const setup = guardsFile('setup');
   let workspaceRoot = options.workspaceRoot;
   return {
     name: 'specwright-guards',
