@@ -192,9 +192,15 @@ class StagedChecker {
   async run(): Promise<HookProblem[]> {
     const { snap } = this;
     const specFiles = snap.paths().filter(isSpecPath);
-    // One read for everything the check may look at: specs, locks, project markers, the changed blobs.
+    // One read for everything the check may look at: locks, project markers, the changed blobs, and the specs whose
+    // summary is not cached by blob id yet. A spec the cache knows is never read, so the cost follows the commit
+    // (and what changed since the last review), not the number of specs in the workspace.
+    const summaryUnknown = (path: string) => !this.cache.summary(summaryKey(snap.ownerRoot(path), path, snap.blobId(path) ?? ''));
     snap.prefetch([
-      ...snap.paths().filter((path) => isSpecPath(path) || isLockPath(path) || /(^|\/)(project|package)\.json$/.test(path) || path === POLICY_FILE || path === 'nx.json').map((path) => snap.blobId(path)),
+      ...snap
+        .paths()
+        .filter((path) => (isSpecPath(path) && summaryUnknown(path)) || isLockPath(path) || /(^|\/)(project|package)\.json$/.test(path) || path === POLICY_FILE || path === 'nx.json')
+        .map((path) => snap.blobId(path)),
       ...this.input.changes.flatMap((change) => [change.oldSha, change.newSha]),
     ]);
     this.options = pluginOptionsFromNxJson(snap.text('nx.json'));
