@@ -192,9 +192,18 @@ class StagedChecker {
   async run(): Promise<HookProblem[]> {
     const { snap } = this;
     const specFiles = snap.paths().filter(isSpecPath);
-    // One read for everything the check may look at: specs, locks, project markers, the changed blobs.
+    // One read for what the check is sure to look at: the changed blobs, the locks of the projects they are in, the
+    // project markers, and the specs whose summary is not cached by blob id yet. A spec the cache knows and the lock
+    // of a project the commit does not touch are never read, so the cost follows the commit (and what changed since
+    // the last review), not the size of the workspace.
+    const summaryUnknown = (path: string) => !this.cache.summary(summaryKey(snap.ownerRoot(path), path, snap.blobId(path) ?? ''));
+    const changedRoots = new Set(this.input.changes.flatMap((change) => [change.path, change.oldPath]).filter((path): path is string => !!path).map((path) => snap.ownerRoot(path)));
     snap.prefetch([
-      ...snap.paths().filter((path) => isSpecPath(path) || isLockPath(path) || /(^|\/)(project|package)\.json$/.test(path) || path === POLICY_FILE || path === 'nx.json').map((path) => snap.blobId(path)),
+      ...snap
+        .paths()
+        .filter((path) => (isSpecPath(path) && summaryUnknown(path)) || /(^|\/)(project|package)\.json$/.test(path) || path === POLICY_FILE || path === 'nx.json')
+        .map((path) => snap.blobId(path)),
+      ...[...changedRoots].map((root) => snap.blobId(lockPathOf(root))),
       ...this.input.changes.flatMap((change) => [change.oldSha, change.newSha]),
     ]);
     this.options = pluginOptionsFromNxJson(snap.text('nx.json'));
@@ -260,7 +269,9 @@ class StagedChecker {
       }
     }
 
-    // The outputs of the entries to check, in one read rather than one git process each.
+    // The locks and outputs of the entries to check (dependents may live in other projects), in two reads rather
+    // than one git process each.
+    snap.prefetch([...new Set([...touched.values()].map(({ root }) => root))].map((root) => snap.blobId(lockPathOf(root))));
     snap.prefetch(
       [...touched.values()].flatMap(({ root, id }) => Object.keys(this.lockOf(root)?.specs[id]?.outputs ?? {}).map((key) => snap.blobId(inRoot(root, key)))),
     );

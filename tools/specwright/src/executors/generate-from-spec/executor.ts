@@ -1,6 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { describeError } from '../../errors';
+import type { GateRunnerHandle } from '../../gate-runner';
 import { runPipeline, type RunMode } from '../../run';
+import { batchExecutor, Lazy, singleTaskExecutor, type TaskBody } from '../batch';
 import { pluginOptionsOf, projectsOf, specIds, type CommonExecutorOptions } from '../context';
 
 export interface GenerateFromSpecExecutorOptions extends CommonExecutorOptions {
@@ -10,29 +11,39 @@ export interface GenerateFromSpecExecutorOptions extends CommonExecutorOptions {
   noGates?: boolean;
 }
 
-export default async function generateFromSpecExecutor(options: GenerateFromSpecExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+/** One gate session for every writing task of a run (a batch shares it across projects). */
+interface Shared {
+  gates: Lazy<GateRunnerHandle>;
+  dispose(): Promise<void>;
+}
+
+function createShared(context: ExecutorContext): Shared {
+  // The gates load TypeScript and vitest; only a writing run needs them, so --check stays cheap.
+  const gates = new Lazy(
+    async () => (await import('../../gate-runner')).createGateRunner(context.root),
+    (handle) => handle.dispose(),
+  );
+  return { gates, dispose: () => gates.dispose() };
+}
+
+const generateTask: TaskBody<GenerateFromSpecExecutorOptions, Shared> = async (options, context, shared, log) => {
   const { project, dependencies } = projectsOf(context);
   const mode: RunMode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write';
-  const pluginOptions = pluginOptionsOf(options);
-  // The gates load TypeScript and vitest; only a writing run needs them, so --check stays cheap.
-  const gates = mode === 'write' && !options.noGates ? await (await import('../../gate-runner')).createGateRunner(context.root) : undefined;
-  try {
-    const result = await runPipeline({
-      workspaceRoot: context.root,
-      projects: [project],
-      dependencyProjects: dependencies,
-      options: pluginOptions,
-      mode,
-      force: !!options.force,
-      only: specIds(options.spec),
-      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-      ...(gates ? { gates: gates.run } : {}),
-    });
-    return { success: result.ok };
-  } catch (error) {
-    console.error(describeError(error));
-    return { success: false };
-  } finally {
-    await gates?.dispose();
-  }
-}
+  const gates = mode === 'write' && !options.noGates ? await shared.gates.get() : undefined;
+  const result = await runPipeline({
+    workspaceRoot: context.root,
+    projects: [project],
+    dependencyProjects: dependencies,
+    options: pluginOptionsOf(options),
+    mode,
+    force: !!options.force,
+    only: specIds(options.spec),
+    log,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(gates ? { gates: gates.run } : {}),
+  });
+  return result.ok;
+};
+
+export default singleTaskExecutor(createShared, generateTask);
+export const batch = batchExecutor(createShared, generateTask);
