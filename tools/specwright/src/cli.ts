@@ -5,6 +5,7 @@ import type { ProjectRef } from './load';
 import { normalizeOptions, type SpecwrightPluginOptions } from './options';
 import { runPipeline, type RunMode } from './run';
 import { registerReviewCommands } from './review/commands';
+import { registerLintCommands } from './lint/commands';
 import { verifySpecs } from './verify';
 import { findWorkspaceRoot, readPluginOptions } from './workspace';
 
@@ -115,6 +116,7 @@ COMMANDS.set('check', { summary: 'list what is not fresh', run: pipelineCommand(
 COMMANDS.set('dry-run', { summary: 'print prompts, write nothing', run: pipelineCommand('dry-run') });
 COMMANDS.set('verify', { summary: 'run the gates on committed outputs', run: verifyCommand });
 registerReviewCommands(COMMANDS);
+registerLintCommands(COMMANDS);
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

@@ -56,7 +56,7 @@ export class OpenAIProvider implements Provider {
         messages: request.messages,
         response_format:
           format === 'json_schema'
-            ? { type: 'json_schema', json_schema: { name: 'specwright_files', schema: ANSWER_SCHEMA as unknown as Record<string, unknown>, strict: true } }
+            ? { type: 'json_schema', json_schema: { ...(request.responseSchema ?? { name: 'specwright_files', schema: ANSWER_SCHEMA as unknown as Record<string, unknown> }), strict: true } }
             : { type: 'json_object' },
       },
       { timeout: request.timeoutMs, ...(request.signal ? { signal: request.signal } : {}) },

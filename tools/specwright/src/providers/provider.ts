@@ -9,6 +9,8 @@ export interface ModelRequest {
   messages: ChatMessage[];
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The Structured Outputs schema of the answer; the generator's files schema when absent. */
+  responseSchema?: { name: string; schema: Record<string, unknown> };
 }
 
 export interface ModelAnswer {
