@@ -69,14 +69,14 @@ describe('lint', () => {
   it('flags each imprecision at its line and column', () => {
     expect(at('unbounded-number')).toEqual(['9:17', '13:15']); // price: no bounds; returns: no maximum
     expect(at('unbounded-array')).toEqual(['18:17']);
-    expect(at('unbounded-string')).toEqual(['18:40']);
+    expect(at('unbounded-string')).toEqual(['18:39']);
     expect(at('export-without-example')).toEqual(['15:11']);
     expect(at('throws-without-example')).toEqual(['14:14']);
     // percent: 10 is neither 0 nor 100, and no example throws just past them
-    expect(at('bound-not-reached')).toEqual(['11:45', '11:57']);
+    expect(at('bound-not-reached')).toEqual(['11:43', '11:55']);
     expect(at('rule-not-checkable')).toEqual(['23:7']); // "Be careful with money."; the mutation rule has a test
     expect(at('missing-test-file')).toEqual(['27:27']);
-    expect(at('output-without-test')).toEqual(['4:23']); // discount-table.ts; discount.ts is imported by the test
+    expect(at('output-without-test')).toEqual(['4:24']); // discount-table.ts; discount.ts is imported by the test
     // roundHalfEven throws RangeError: declared here, so the edge lines up; the description names it, so it is used
     expect(at('dependency-unused')).toEqual([]);
     expect(at('dependency-error-undeclared')).toEqual([]);
