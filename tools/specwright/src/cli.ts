@@ -6,6 +6,7 @@ import { normalizeOptions, type SpecwrightPluginOptions } from './options';
 import { runPipeline, type RunMode } from './run';
 import { registerReviewCommands } from './review/commands';
 import { registerLintCommands } from './lint/commands';
+import { registerDecomposeCommands } from './decompose/commands';
 import { verifySpecs } from './verify';
 import { findWorkspaceRoot, readPluginOptions } from './workspace';
 
@@ -117,6 +118,7 @@ COMMANDS.set('dry-run', { summary: 'print prompts, write nothing', run: pipeline
 COMMANDS.set('verify', { summary: 'run the gates on committed outputs', run: verifyCommand });
 registerReviewCommands(COMMANDS);
 registerLintCommands(COMMANDS);
+registerDecomposeCommands(COMMANDS);
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

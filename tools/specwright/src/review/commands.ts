@@ -61,6 +61,9 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
   const chosen = await selection(workspaceRoot, values.project ?? []);
   if (!chosen) return 2;
   const { runReview } = await import('./review');
+  // Proposed specs come first: they are what a person reviews before anything is generated from them.
+  const drafts = (await import('../decompose/commands')).workspaceDraftTree(workspaceRoot);
+  if (drafts) console.log(`${drafts}\nAccept a reviewed draft: npx specwright decompose --accept <file>\n`);
   return runReview({
     workspaceRoot,
     cwd: process.cwd(),
