@@ -7,6 +7,7 @@ import { runPipeline, type RunMode } from './run';
 import { registerReviewCommands } from './review/commands';
 import { registerLintCommands } from './lint/commands';
 import { registerDecomposeCommands } from './decompose/commands';
+import { registerStrengthCommands } from './strength/commands';
 import { verifySpecs } from './verify';
 import { findWorkspaceRoot, readPluginOptions } from './workspace';
 
@@ -119,6 +120,7 @@ COMMANDS.set('verify', { summary: 'run the gates on committed outputs', run: ver
 registerReviewCommands(COMMANDS);
 registerLintCommands(COMMANDS);
 registerDecomposeCommands(COMMANDS);
+registerStrengthCommands(COMMANDS);
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

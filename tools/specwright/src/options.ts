@@ -17,6 +17,10 @@ export interface SpecwrightPluginOptions {
   generateTargetName?: string;
   verifyTargetName?: string;
   reviewTargetName?: string;
+  /** Lowest mutation score (0–100) `specwright strength` accepts for a spec; 0 = report only. */
+  strengthThreshold?: number;
+  /** Per-project overrides of strengthThreshold, by Nx project name. */
+  strengthThresholds?: Record<string, number>;
 }
 
 export type ProviderName = 'openai' | 'replay' | 'record';
@@ -35,6 +39,8 @@ export const DEFAULT_OPTIONS: NormalizedOptions = {
   generateTargetName: 'generate-from-spec',
   verifyTargetName: 'verify-spec',
   reviewTargetName: 'review-spec',
+  strengthThreshold: 0,
+  strengthThresholds: {},
 };
 
 export function normalizeOptions(options: SpecwrightPluginOptions | undefined): NormalizedOptions {
