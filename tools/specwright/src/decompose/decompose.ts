@@ -168,10 +168,13 @@ export function checkAnswer(text: string, request: Pick<DecomposeRequest, 'works
 
   const files = new Set(parsed.map((item) => item.draft.file));
   const kept = request.existing.filter((spec) => !files.has(spec.file));
-  try {
-    orderSpecs([...kept, ...parsed.map((item) => item.draft)]);
-  } catch (error) {
-    findings.push(findingOf(error));
+  // The set-level checks only once every draft parses: a draft that failed would show up as an unknown dependency.
+  if (parsed.length === answer.specs.length) {
+    try {
+      orderSpecs([...kept, ...parsed.map((item) => item.draft)]);
+    } catch (error) {
+      findings.push(findingOf(error));
+    }
   }
 
   const resolver = new ContractResolver(request.workspaceRoot);
