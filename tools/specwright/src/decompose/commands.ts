@@ -32,7 +32,7 @@ function allProjects(workspaceRoot: string): ProjectRef[] {
 }
 
 /** Nx projects (package.json or project.json) of the workspace, also those without a spec yet. */
-function nxProjects(workspaceRoot: string): ProjectRef[] {
+export function nxProjects(workspaceRoot: string): ProjectRef[] {
   const found = new Map(allProjects(workspaceRoot).map((project) => [project.root, project]));
   for (const group of ['apps', 'libs', 'packages']) {
     const dir = join(workspaceRoot, group);
@@ -86,6 +86,38 @@ export function workspaceDraftTree(workspaceRoot: string): string {
   );
 }
 
+
+/** The decomposition itself, shared by the command and the Nx generator: the caller writes the drafts. */
+export async function proposeDrafts(workspaceRoot: string, input: { feature: string; source: string; projects: string[] }) {
+  const { feature, source } = input;
+  const wanted = input.projects;
+  const projects = nxProjects(workspaceRoot);
+  const { decompose, featureSlug } = await import('./decompose');
+  const options = normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions);
+  const { loadSpecs } = await import('../load');
+  const loaded = loadSpecs(workspaceRoot, allProjects(workspaceRoot), options);
+  const targets: DecomposeTarget[] = wanted.map((name) => {
+    const project = projects.find((candidate) => candidate.name === name) as ProjectRef;
+    return { name, root: project.root, typesFiles: typesFilesOf(workspaceRoot, project.root) };
+  });
+  const { createProvider } = await import('../providers');
+  const { loadPolicy } = await import('../review/policy');
+  const provider = createProvider(resolveProvider(options.provider), workspaceRoot, options);
+  const result = await decompose({
+    workspaceRoot,
+    feature,
+    source,
+    targets,
+    existing: loaded.specs,
+    provider,
+    options,
+    policy: loadPolicy(workspaceRoot),
+    slug: featureSlug(source, feature),
+    log: (line) => console.error(line),
+  });
+  return { result, loaded };
+}
+
 const draftsCommand: Command = async (_args, workspaceRoot) => {
   const tree = workspaceDraftTree(workspaceRoot);
   console.log(tree || 'No draft specs. `specwright decompose` proposes some for a feature.');
@@ -109,7 +141,7 @@ const decomposeCommand: Command = async (args, workspaceRoot) => {
     console.log(DECOMPOSE_USAGE);
     return 0;
   }
-  const { acceptDraft, decompose, featureSlug, writeDrafts } = await import('./decompose');
+  const { acceptDraft, writeDrafts } = await import('./decompose');
   const cwd = process.cwd();
   if (values.accept) {
     if (positionals.length === 0) throw new SpecwrightError('--accept needs the draft spec files to accept', { fix: 'npx specwright decompose --accept libs/x/src/y.spec.yaml', code: 'USAGE' });
@@ -148,28 +180,7 @@ const decomposeCommand: Command = async (args, workspaceRoot) => {
   }
   if (feature.trim() === '') throw new SpecwrightError('the feature description is empty', { fix: 'describe the feature: what it does, its inputs, outputs and error cases', code: 'USAGE' });
 
-  const options = normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions);
-  const { loadSpecs } = await import('../load');
-  const loaded = loadSpecs(workspaceRoot, allProjects(workspaceRoot), options);
-  const targets: DecomposeTarget[] = wanted.map((name) => {
-    const project = projects.find((candidate) => candidate.name === name) as ProjectRef;
-    return { name, root: project.root, typesFiles: typesFilesOf(workspaceRoot, project.root) };
-  });
-  const { createProvider } = await import('../providers');
-  const { loadPolicy } = await import('../review/policy');
-  const provider = createProvider(resolveProvider(options.provider), workspaceRoot, options);
-  const result = await decompose({
-    workspaceRoot,
-    feature,
-    source,
-    targets,
-    existing: loaded.specs,
-    provider,
-    options,
-    policy: loadPolicy(workspaceRoot),
-    slug: featureSlug(source, feature),
-    log: (line) => console.error(line),
-  });
+  const { result, loaded } = await proposeDrafts(workspaceRoot, { feature, source, projects: wanted });
   if (!result.ok) {
     console.error(`decompose failed after ${result.attempts} attempt(s): ${result.error ?? ''}`);
     for (const finding of result.findings) console.error(`  - ${finding}`);
