@@ -149,8 +149,8 @@ const decomposeCommand: Command = async (args, workspaceRoot) => {
       const file = relative(workspaceRoot, resolve(cwd, path)).split('\\').join('/');
       const project = allProjects(workspaceRoot).find((candidate) => candidate.root === '.' || file.startsWith(`${candidate.root}/`));
       if (!project) throw new SpecwrightError(`${path} is not a spec file of a project`, { fix: 'name a *.spec.yaml file under apps/ or libs/', code: 'USAGE' });
-      acceptDraft(workspaceRoot, file, project);
-      console.log(`accepted ${file} (no longer a draft); generate it with \`nx generate-from-spec ${project.name} --spec <its id>\``);
+      const id = acceptDraft(workspaceRoot, file, project);
+      console.log(`accepted ${file} (no longer a draft); generate it with \`nx generate-from-spec ${project.name} --spec ${id}\``);
     }
     return 0;
   }

@@ -247,7 +247,7 @@ export function writeDrafts(workspaceRoot: string, drafts: readonly DraftFile[])
 }
 
 /** Accepting a draft: its `draft: true` line goes; the header stays as the record of where the spec came from. */
-export function acceptDraft(workspaceRoot: string, file: string, project: ProjectRef): void {
+export function acceptDraft(workspaceRoot: string, file: string, project: ProjectRef): string {
   const absolute = join(workspaceRoot, file);
   const source = readFileSync(absolute, 'utf8');
   const parsed = parseSpec(source, { file, projectRoot: project.root, project: project.name });
@@ -257,4 +257,5 @@ export function acceptDraft(workspaceRoot: string, file: string, project: Projec
   const accepted = source.replace(/^draft\s*:\s*true\s*(#.*)?\n/m, '');
   parseSpec(accepted, { file, projectRoot: project.root, project: project.name });
   writeFileAtomic(absolute, accepted);
+  return parsed.spec.id;
 }
