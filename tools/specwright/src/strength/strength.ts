@@ -14,10 +14,10 @@ import type { FingerprintedSpec, GateVerdict, ResolvedSpec } from '../types';
 import { engineVersion, mutantsOf, sample, type Mutant } from './mutants';
 
 /** Bump when what a result means changes, so cached results are not reused. */
-const STRENGTH_VERSION = 1;
+const STRENGTH_VERSION = 2;
 export const STRENGTH_CACHE_DIR = join('node_modules', '.cache', 'specwright', 'strength');
 
-export type MutantStatus = 'killed' | 'survived' | 'invalid' | 'error';
+export type MutantStatus = 'killed' | 'survived' | 'invalid' | 'ignored' | 'error';
 
 export interface MutantResult {
   id: string;
@@ -43,6 +43,8 @@ export interface SpecStrength {
   killed: number;
   survived: number;
   invalid: number;
+  /** Not run: mutants of error message text. */
+  ignored: number;
   errors: number;
   total: number;
   mutants: MutantResult[];
@@ -103,6 +105,7 @@ function failedGate(verdicts: readonly GateVerdict[]): GateVerdict | undefined {
 
 async function judge(request: StrengthRequest, spec: ResolvedSpec, files: ReadonlyMap<string, string>, mutant: Mutant): Promise<MutantResult> {
   const base = { id: mutant.id, file: mutant.file, line: mutant.line, column: mutant.column, mutator: mutant.mutator, original: mutant.original, replacement: mutant.replacement };
+  if (mutant.ignored) return { ...base, status: 'ignored', hint: mutant.ignored };
   const candidate = new Map(files);
   candidate.set(mutant.file, mutant.content);
   try {
@@ -144,7 +147,7 @@ export async function measureStrength(request: StrengthRequest): Promise<SpecStr
       if (content !== undefined) files.set(file, content);
       return content === undefined;
     });
-    const empty = { id: spec.spec.id, file: spec.file, project: spec.project, killed: 0, survived: 0, invalid: 0, errors: 0, total: 0, mutants: [], cached: false, seconds: 0 };
+    const empty = { id: spec.spec.id, file: spec.file, project: spec.project, killed: 0, survived: 0, invalid: 0, ignored: 0, errors: 0, total: 0, mutants: [], cached: false, seconds: 0 };
     if (missing.length > 0) {
       results.push({ ...empty, skipped: `missing ${missing.join(', ')}; run \`nx generate-from-spec ${spec.project} --spec ${spec.spec.id}\`` });
       continue;
@@ -165,8 +168,11 @@ export async function measureStrength(request: StrengthRequest): Promise<SpecStr
     }
     const all: Mutant[] = [];
     for (const [file, content] of files) all.push(...(await mutantsOf(file, content)));
-    const chosen = request.maxMutants === undefined ? all : sample(all, request.maxMutants);
-    log(`${spec.spec.id}: ${chosen.length} mutant(s)${chosen.length < all.length ? ` of ${all.length}` : ''}`);
+    // --max-mutants samples the mutants that run; the ignored ones cost nothing and are all listed.
+    const runnable = all.filter((mutant) => !mutant.ignored);
+    const chosen = [...(request.maxMutants === undefined ? runnable : sample(runnable, request.maxMutants)), ...all.filter((mutant) => mutant.ignored)];
+    const running = chosen.length - (all.length - runnable.length);
+    log(`${spec.spec.id}: ${running} mutant(s) to run${running < runnable.length ? ` of ${runnable.length}` : ''}`);
     const mutants = await Promise.all(chosen.map((mutant) => limit(() => judge(request, spec, files, mutant))));
     const count = (status: MutantStatus) => mutants.filter((mutant) => mutant.status === status).length;
     const killed = count('killed');
@@ -179,6 +185,7 @@ export async function measureStrength(request: StrengthRequest): Promise<SpecStr
       killed,
       survived,
       invalid: count('invalid'),
+      ignored: count('ignored'),
       errors: count('error'),
       total: mutants.length,
       mutants: mutants.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column),
@@ -205,14 +212,14 @@ export function formatStrengthReport(results: readonly SpecStrength[], threshold
     if (survivors.length > 0) lines.push(`${result.id} (${result.file}): ${survivors.length} surviving mutant(s), behaviour the spec does not pin:`);
     for (const survivor of survivors) lines.push(`  ${survivor.hint ?? describeSurvivor(survivor)}`);
   }
-  lines.push('', 'Specwright strength: mutation score per spec (killed / (killed + survived); invalid = does not type-check)');
+  lines.push('', 'Specwright strength: mutation score per spec (killed / (killed + survived); invalid = does not type-check; ignored = error message text)');
   const width = Math.max(4, ...results.map((result) => result.id.length));
   for (const result of results) {
     const threshold = thresholdOf(result.project);
     const score = result.score === undefined ? '  n/a' : `${result.score.toFixed(1).padStart(5)}`;
     const below = result.score !== undefined && result.score < threshold ? `  BELOW ${threshold}` : '';
     lines.push(
-      `  ${result.id.padEnd(width)}  ${score}  killed ${result.killed}, survived ${result.survived}, invalid ${result.invalid}${result.errors ? `, errors ${result.errors}` : ''}  (${result.cached ? 'cached' : `${result.seconds}s`})${below}`,
+      `  ${result.id.padEnd(width)}  ${score}  killed ${result.killed}, survived ${result.survived}, invalid ${result.invalid}, ignored ${result.ignored}${result.errors ? `, errors ${result.errors}` : ''}  (${result.cached ? 'cached' : `${result.seconds}s`})${below}`,
     );
   }
   return lines.join('\n');
