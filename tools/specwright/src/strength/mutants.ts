@@ -28,7 +28,7 @@ export interface Mutant {
  * behaviour change worth a survivor. Recognised by position: a string that is the first argument of `…Error(`.
  */
 function isErrorMessage(mutator: string, before: string): boolean {
-  return mutator === 'StringLiteral' && /\w*Error\(\s*$/.test(before.slice(-200));
+  return mutator === 'StringLiteral' && /\b\w*Error\(\s*$/.test(before.slice(-200));
 }
 
 // Stryker logs through an injected logger; a run of ours prints its own report instead.
