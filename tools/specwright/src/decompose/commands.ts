@@ -92,6 +92,13 @@ export async function proposeDrafts(workspaceRoot: string, input: { feature: str
   const { feature, source } = input;
   const wanted = input.projects;
   const projects = nxProjects(workspaceRoot);
+  if (wanted.length === 0) {
+    throw new SpecwrightError('decompose needs the target project(s)', { expected: `--project <name> (projects: ${projects.map((p) => p.name).join(', ')})`, fix: 'npx specwright decompose feature.md --project money', code: 'USAGE' });
+  }
+  const unknown = wanted.filter((name) => !projects.some((project) => project.name === name));
+  if (unknown.length > 0) {
+    throw new SpecwrightError(`unknown project(s) ${unknown.join(', ')}`, { expected: `one of ${projects.map((p) => p.name).join(', ')}`, fix: 'check the project name (`nx show projects`)', code: 'USAGE' });
+  }
   const { decompose, featureSlug } = await import('./decompose');
   const options = normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions);
   const { loadSpecs } = await import('../load');
@@ -156,14 +163,6 @@ const decomposeCommand: Command = async (args, workspaceRoot) => {
   }
 
   const wanted = values.project ?? [];
-  const projects = nxProjects(workspaceRoot);
-  if (wanted.length === 0) {
-    throw new SpecwrightError('decompose needs the target project(s)', { expected: `--project <name> (projects: ${projects.map((p) => p.name).join(', ')})`, fix: 'npx specwright decompose feature.md --project money', code: 'USAGE' });
-  }
-  const unknown = wanted.filter((name) => !projects.some((project) => project.name === name));
-  if (unknown.length > 0) {
-    throw new SpecwrightError(`unknown project(s) ${unknown.join(', ')}`, { expected: `one of ${projects.map((p) => p.name).join(', ')}`, fix: 'check the project name (`nx show projects`)', code: 'USAGE' });
-  }
   if ((values.text === undefined) === (positionals.length !== 1)) {
     throw new SpecwrightError('decompose needs one feature: a markdown/text file, or --text "<description>"', { fix: 'npx specwright decompose specs/features/currency-conversion.md --project money', code: 'USAGE' });
   }
