@@ -25,10 +25,11 @@ export interface Mutant {
 
 /**
  * The text of an error message: specs pin which error is thrown, not its wording, so emptying the message is no
- * behaviour change worth a survivor. Recognised by position: a string that is the first argument of `…Error(`.
+ * behaviour change worth a survivor. Recognised by position: the argument after `…Error(` or after an `…Error` argument.
  */
 function isErrorMessage(mutator: string, before: string): boolean {
-  return mutator === 'StringLiteral' && /\b\w*Error\(\s*$/.test(before.slice(-200));
+  // `new RangeError(<here>` or a helper handed the error type first: `fail(line, SyntaxError, <here>`.
+  return mutator === 'StringLiteral' && /\b\w*Error(\(|\s*,)\s*$/.test(before.slice(-200));
 }
 
 // Stryker logs through an injected logger; a run of ours prints its own report instead.

@@ -14,7 +14,7 @@ import type { FingerprintedSpec, GateVerdict, ResolvedSpec } from '../types';
 import { engineVersion, mutantsOf, sample, type Mutant } from './mutants';
 
 /** Bump when what a result means changes, so cached results are not reused. */
-const STRENGTH_VERSION = 2;
+const STRENGTH_VERSION = 3;
 export const STRENGTH_CACHE_DIR = join('node_modules', '.cache', 'specwright', 'strength');
 
 export type MutantStatus = 'killed' | 'survived' | 'invalid' | 'ignored' | 'error';
