@@ -10,7 +10,7 @@ import { createProvider } from '../src/providers';
 import type { Recording } from '../src/providers/recording';
 import { startFakeOpenAI, type FakeOpenAI } from './fake-openai';
 import { REPO_ROOT } from './fixtures';
-import { copyTemplate } from './template';
+import { copyTemplate, nx } from './template';
 
 const FEATURE = 'specs/features/currency-conversion.md';
 const DRAFTS = ['libs/money/src/parse-rate.spec.yaml', 'libs/money/src/convert.spec.yaml', 'libs/money/src/exchange.spec.yaml'];
@@ -35,6 +35,14 @@ describe('specwright decompose', () => {
     await server?.close();
     ws?.cleanup();
   });
+
+  it('runs as an Nx generator: nx g @specwright/nx:decompose, through the Tree (--dry-run writes nothing)', async () => {
+    const run = await nx(ws.root, ['g', '@specwright/nx:decompose', '--feature', FEATURE, '--project', 'money', '--dry-run'], { SPECWRIGHT_PROVIDER: 'replay' });
+    expect(run.output).toContain('Proposed specs (3 drafts), in dependency order:');
+    for (const file of DRAFTS) expect(run.output).toContain(`CREATE ${file}`);
+    expect(run.status).toBe(0);
+    expect(DRAFTS.some((file) => existsSync(join(ws.root, file)))).toBe(false);
+  }, 120_000);
 
   it('replays the recorded decomposition offline into draft specs that check accepts once accepted', async () => {
     const run = await cli(ws.root, ['decompose', FEATURE, '--project', 'money'], { SPECWRIGHT_PROVIDER: 'replay' });
