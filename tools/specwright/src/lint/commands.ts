@@ -102,6 +102,7 @@ export function registerLintCommands(commands: Registry): void {
   const check = commands.get('check');
   if (!check) return;
   commands.set('check', {
+    ...check,
     summary: `${check.summary} (--lint: and lint the specs)`,
     run: async (args, workspaceRoot) => {
       if (!args.includes('--lint')) return check.run(args, workspaceRoot);
