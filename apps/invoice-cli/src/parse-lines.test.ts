@@ -96,4 +96,12 @@ describe('parseInvoiceLines', () => {
       { numRuns: 300 },
     );
   });
+
+  it('refuses a header with a wrong column name and a row with the wrong number of fields', () => {
+    expect(() => parseInvoiceLines('description,quantity,price,tax_rate\nWidget,1,1,0', 'USD')).toThrow(SyntaxError);
+    // A header missing a column fails even when the rows that follow are complete.
+    expect(() => parseInvoiceLines('description,quantity,unit_price\nWidget,1,1,0', 'USD')).toThrow(SyntaxError);
+    expect(() => parseInvoiceLines(csv('Widget,1,1,0,extra'), 'USD')).toThrow(SyntaxError);
+    expect(() => parseInvoiceLines(csv('Widget,1,1'), 'USD')).toThrow(SyntaxError);
+  });
 });

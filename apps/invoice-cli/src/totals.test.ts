@@ -96,4 +96,15 @@ describe('computeTotals', () => {
     expect(() => computeTotals([line(1000, 100_000_001, 0)])).toThrow(RangeError);
     expect(() => computeTotals(Array.from({ length: 1001 }, () => line(1, 1, 0)))).toThrow(RangeError);
   });
+
+  it('accepts exactly 1000 lines, the bound', () => {
+    const totals = computeTotals(Array.from({ length: 1000 }, () => line(1000, 1, 0)));
+    expect(totals.lines).toHaveLength(1000);
+    expect(totals.total).toBe(1000);
+  });
+
+  it('names the line index and the field in range errors', () => {
+    expect(() => computeTotals([line(1000, 1, 0), line(-1, 1, 0)])).toThrow(/lines\[1\]\.quantityMilli/);
+    expect(() => computeTotals([line(1000, 100_000_001, 0)])).toThrow(/lines\[0\]\.unitPrice/);
+  });
 });

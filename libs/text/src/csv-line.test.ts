@@ -57,6 +57,8 @@ describe('parseCsvLine', () => {
     expect(() => parseCsvLine('a', '')).toThrow(RangeError);
     expect(() => parseCsvLine('a', '"')).toThrow(RangeError);
     expect(() => parseCsvLine('a', '\n')).toThrow(RangeError);
+    expect(() => parseCsvLine('a', '\r')).toThrow(RangeError);
+    expect(() => formatCsvLine(['a'], '\r')).toThrow(RangeError);
     expect(() => parseCsvLine('a', ',,')).toThrow(RangeError);
   });
 });

@@ -70,4 +70,11 @@ describe('slugify', () => {
     expect(() => slugify('abc', { maxLength: 2.5 })).toThrow(RangeError);
     expect(() => slugify('abc', { maxLength: Number.NaN })).toThrow(RangeError);
   });
+
+  it('transliterates every letter of the table', () => {
+    expect(slugify('Đorđe Ðuro ðe')).toBe('dorde-duro-de');
+    expect(slugify('Þór þing')).toBe('thor-thing');
+    expect(slugify('Łukasz łza')).toBe('lukasz-lza');
+    expect(slugify('Øre ø ıi Ħal ħ ẞ Æ œ')).toBe('ore-o-ii-hal-h-ss-ae-oe');
+  });
 });

@@ -9,6 +9,9 @@ import { registerReviewCommands } from './review/commands';
 import { registerAttributionCommands } from './attribution/commands';
 import { registerRunsCommands } from './runs/commands';
 import { registerReportCommands } from './report/commands';
+import { registerLintCommands } from './lint/commands';
+import { registerDecomposeCommands } from './decompose/commands';
+import { registerStrengthCommands } from './strength/commands';
 import { verifySpecs } from './verify';
 import { findWorkspaceRoot, readPluginOptions } from './workspace';
 
@@ -201,6 +204,9 @@ registerReportCommands(COMMANDS);
 registerAcceptCommands(COMMANDS);
 
 const HELP_FLAGS = new Set(['--help', '-h']);
+registerLintCommands(COMMANDS);
+registerDecomposeCommands(COMMANDS);
+registerStrengthCommands(COMMANDS);
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

@@ -29,6 +29,10 @@ export interface SpecwrightPluginOptions {
   reviewTargetName?: string;
   /** USD per 1M tokens by model name (`{ input, cachedInput?, output }`), added to the defaults in src/runs/cost.ts. */
   prices?: Record<string, { input: number; cachedInput?: number; output: number }>;
+  /** Lowest mutation score (0–100) `specwright strength` accepts for a spec; 0 = report only. */
+  strengthThreshold?: number;
+  /** Per-project overrides of strengthThreshold, by Nx project name. */
+  strengthThresholds?: Record<string, number>;
 }
 
 export type ProviderName = 'openai' | 'replay' | 'record';
@@ -53,6 +57,8 @@ export const DEFAULT_OPTIONS: NormalizedOptions = {
   verifyTargetName: 'verify-spec',
   reviewTargetName: 'review-spec',
   prices: {},
+  strengthThreshold: 0,
+  strengthThresholds: {},
 };
 
 export function normalizeOptions(options: SpecwrightPluginOptions | undefined): NormalizedOptions {

@@ -97,6 +97,7 @@ function withDefaults(raw: Spec): Spec {
   const constraints: Partial<Spec['constraints']> = raw.constraints ?? {};
   return {
     id: raw.id,
+    ...(raw.draft ? { draft: true } : {}),
     description: raw.description,
     outputs: raw.outputs,
     ...(raw.types === undefined ? {} : { types: raw.types }),

@@ -12,6 +12,7 @@ import { withProjectRunLock } from './mutex';
 import { resolveProvider, type NormalizedOptions } from './options';
 import { planSpecs } from './plan';
 import type { Provider } from './providers';
+import { draftRefusal } from './decompose/draft';
 import { formatSummary } from './report';
 import { workspacePrices } from './runs/cost';
 import { RunLog } from './runs/log';
@@ -97,6 +98,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     const selected = only.length > 0 ? own.filter((spec) => only.includes(spec.spec.id)) : own;
     const policy = loadPolicy(workspaceRoot);
     const plan = planSpecs(selected, locks, (file) => fileHashIfExists(join(workspaceRoot, file), file), { force: !!request.force, only }).map((planned) => {
+      if (planned.spec.spec.draft) return { ...planned, refusal: draftRefusal(planned.spec) };
       const refused = checkGenerationAllowed(policy, planned.spec.outputFiles);
       return refused.length === 0 ? planned : { ...planned, refusal: refused.map((finding) => `${finding.message}; ${finding.fix}`).join('\n') };
     });

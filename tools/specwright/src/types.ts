@@ -54,6 +54,8 @@ export interface ModelSettings {
 /** A spec as written, validated against `specs/spec.schema.json`, with defaults filled in. */
 export interface Spec {
   id: string;
+  /** A proposal not accepted yet (written by `specwright decompose`): never generated, its outputs never committed. */
+  draft?: boolean;
   description: string;
   outputs: string[];
   types?: string;

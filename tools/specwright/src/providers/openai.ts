@@ -77,6 +77,7 @@ export class OpenAIProvider implements Provider {
       messages: request.messages,
       ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
       ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
+      ...(request.responseSchema ? { responseSchema: request.responseSchema } : {}),
     };
     let rungs: Rungs = { ...(this.learned.get(request.model) ?? TOP_RUNGS) };
     const usage: TokenUsage = { ...NO_USAGE };

@@ -12,6 +12,8 @@ export interface ModelRequest {
   /** Sent as `max_tokens` (or `max_completion_tokens` where the server wants that). */
   maxOutputTokens?: number;
   signal?: AbortSignal;
+  /** The Structured Outputs schema of the answer; the generator's files schema when absent. */
+  responseSchema?: { name: string; schema: Record<string, unknown> };
 }
 
 /** Why the model stopped: `length` (cut off at the output limit) is a failed attempt the model can repair. */

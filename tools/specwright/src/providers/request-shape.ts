@@ -18,6 +18,8 @@ export interface ShapeInput {
   messages: { role: string; content: string }[];
   maxOutputTokens?: number;
   seed?: number;
+  /** The answer's JSON Schema when it is not the generator's files (decompose asks for specs). */
+  responseSchema?: { name: string; schema: Record<string, unknown> };
 }
 
 interface Rung {
@@ -35,7 +37,8 @@ interface Ladder {
   rungs: Rung[];
 }
 
-const SCHEMA = ANSWER_SCHEMA as unknown as Record<string, unknown>;
+const FILES_SCHEMA = { name: 'specwright_files', schema: ANSWER_SCHEMA as unknown as Record<string, unknown> };
+const answerSchema = (input: ShapeInput) => input.responseSchema ?? FILES_SCHEMA;
 
 export const LADDERS: Record<ParameterName, Ladder> = {
   response_format: {
@@ -43,13 +46,13 @@ export const LADDERS: Record<ParameterName, Ladder> = {
     rungs: [
       {
         label: 'structured output (json_schema)',
-        apply: (body) => (body.response_format = { type: 'json_schema', json_schema: { name: 'specwright_files', schema: SCHEMA, strict: true } }),
+        apply: (body, input) => (body.response_format = { type: 'json_schema', json_schema: { ...answerSchema(input), strict: true } }),
         names: /response_format|json_schema|structured output|sampler|grammar/i,
       },
       {
         // llama.cpp constrains json_object only when the schema is sent beside it; most others ignore the extra key.
         label: 'JSON mode with the schema beside it (json_object + schema)',
-        apply: (body) => (body.response_format = { type: 'json_object', schema: SCHEMA }),
+        apply: (body, input) => (body.response_format = { type: 'json_object', schema: answerSchema(input).schema }),
         names: /response_format|json_object|\bschema\b|sampler|grammar/i,
       },
       {

@@ -26,6 +26,8 @@ export interface SpecSummary {
   typesFile?: string;
   /** Workspace-relative. */
   outputFiles: string[];
+  /** `draft: true`: its outputs must not be committed. */
+  draft?: boolean;
 }
 
 export interface CachedFingerprint {
@@ -135,7 +137,7 @@ export class HookCache {
 }
 
 export function summaryOf(spec: Pick<FingerprintedSpec, 'spec' | 'typesFile' | 'outputFiles'>): SpecSummary {
-  return { id: spec.spec.id, dependsOn: spec.spec.dependsOn, ...(spec.typesFile ? { typesFile: spec.typesFile } : {}), outputFiles: spec.outputFiles };
+  return { id: spec.spec.id, dependsOn: spec.spec.dependsOn, ...(spec.typesFile ? { typesFile: spec.typesFile } : {}), outputFiles: spec.outputFiles, ...(spec.spec.draft ? { draft: true } : {}) };
 }
 
 /** The files a spec's fingerprint depends on: its spec file and types file, and those of every dependency. */

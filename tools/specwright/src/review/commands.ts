@@ -85,6 +85,9 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
     return reviewJson(workspaceRoot, chosen, positionals);
   }
   const { runReview } = await import('./review');
+  // Proposed specs come first: they are what a person reviews before anything is generated from them.
+  const drafts = (await import('../decompose/commands')).workspaceDraftTree(workspaceRoot);
+  if (drafts) console.log(`${drafts}\nAccept a reviewed draft: npx specwright decompose --accept <file>\n`);
   return runReview({
     workspaceRoot,
     cwd: process.cwd(),

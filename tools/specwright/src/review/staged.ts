@@ -1,3 +1,4 @@
+import { draftAcceptFix } from '../decompose/draft';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -18,7 +19,7 @@ import { checkGenerationAllowed, checkReviewer, defaultPolicy, parsePolicy, POLI
  * to suggest the right fix ("the lock is not staged" rather than "hand edit").
  */
 
-export type ProblemKind = 'unreviewed' | 'hand-edited' | 'not-staged' | 'stale' | 'new' | 'missing' | 'orphaned' | 'left-behind' | 'policy' | 'reviewer' | 'invalid';
+export type ProblemKind = 'draft' | 'unreviewed' | 'hand-edited' | 'not-staged' | 'stale' | 'new' | 'missing' | 'orphaned' | 'left-behind' | 'policy' | 'reviewer' | 'invalid';
 
 export interface HookProblem {
   /** Workspace-relative. */
@@ -237,6 +238,11 @@ class StagedChecker {
           else if (CODE_FILE.test(present) && hasGeneratedMarker(snap.blob(change.newSha))) this.unowned(present, root);
         }
         for (const [file, summary] of this.summaries) if ('id' in summary && summary.typesFile === present) touch(snap.ownerRoot(file), summary.id);
+        for (const [file, summary] of this.summaries) {
+          if ('id' in summary && summary.draft && summary.outputFiles.includes(present)) {
+            this.add({ file: present, kind: 'draft', reason: `output of spec "${summary.id}", which is a draft (draft: true); drafts are proposals, their outputs are not committed`, fix: `git restore --staged ${present}; to accept the spec: ${draftAcceptFix(file)}` });
+          }
+        }
       }
       if (removed !== undefined) {
         if (isSpecPath(removed)) this.specRemoved(removed, touch);
@@ -466,6 +472,11 @@ class StagedChecker {
     }
     if (!entry) {
       if (!specFile) return;
+      const summary = this.summaries.get(specFile);
+      if (summary && 'draft' in summary && summary.draft) {
+        this.add({ file: specFile, kind: 'draft', reason: `spec "${id}" is a draft (draft: true), a proposal no one has accepted`, fix: draftAcceptFix(specFile) });
+        return;
+      }
       const onDisk = this.diskLockOf(root)?.specs[id];
       const outputs = onDisk ? Object.keys(onDisk.outputs).map((key) => inRoot(root, key)) : [];
       this.add({
