@@ -2,6 +2,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { SpecwrightError } from './errors';
+import { invariantSyntaxError } from './gates/invariants';
 import type { ContractRef, ParsedSpec, Spec, SpecLocation } from './types';
 import { formatPath, isYamlMapping, mostSpecificError, parseYamlDocument, pathSegments, positionOfPath, positionOfSchemaError } from './yaml-source';
 
@@ -86,11 +87,14 @@ function withDefaults(raw: Spec): Spec {
       capabilities: constraints.capabilities ?? [],
       pure: constraints.pure ?? false,
       security: constraints.security ?? false,
+      // Optional fields stay absent when unset, so specs written before they existed keep their fingerprints.
+      ...(constraints.forbid === undefined ? {} : { forbid: constraints.forbid }),
     },
     examples: raw.examples ?? [],
     tests: raw.tests ?? [],
     dependsOn: raw.dependsOn ?? [],
     model: raw.model ?? {},
+    ...(raw.invariants === undefined ? {} : { invariants: raw.invariants }),
   };
 }
 
@@ -150,6 +154,18 @@ function resolvePaths(spec: Spec, location: SpecLocation, fail: PathFailure): Pi
     } else if (example.args.length !== target.params.length) {
       fail(`example ${index + 1} passes ${example.args.length} argument(s) to ${target.name}, which takes ${target.params.length}`, ['examples', index, 'args'], `${target.params.length} argument(s): ${target.params.map((p) => p.name).join(', ')}`);
     }
+  });
+  spec.exports.forEach((entry, index) => {
+    if (entry.rejectsInvalid !== undefined && !entry.throws.includes(entry.rejectsInvalid)) {
+      fail(`export "${entry.name}" rejects invalid arguments with ${entry.rejectsInvalid}, which is not in its \`throws\``, ['exports', index, 'rejectsInvalid'], `one of its throws: ${entry.throws.join(', ') || '(none: add it to throws)'}`);
+    }
+  });
+  (spec.invariants ?? []).forEach((invariant, index) => {
+    if (!exportsByName.has(invariant.export)) {
+      fail(`invariant "${invariant.name}" checks "${invariant.export}", which the spec does not export`, ['invariants', index, 'export'], `one of: ${[...exportsByName.keys()].join(', ')}`);
+    }
+    const syntax = invariantSyntaxError(invariant.check);
+    if (syntax) fail(`invariant "${invariant.name}": check is not a JavaScript expression (${syntax})`, ['invariants', index, 'check'], 'one boolean expression over args, result, the param names and the exports');
   });
   if (spec.dependsOn.includes(spec.id)) fail(`spec "${spec.id}" depends on itself`, ['dependsOn'], 'ids of other specs');
   return { outputFiles, testFiles, ...(typesFile ? { typesFile } : {}) };

@@ -5,6 +5,7 @@
  */
 import ts from 'typescript';
 import type { Capability, Finding, GateVerdict } from '../types';
+import { checkForbiddenApis } from './forbid';
 import type { Gate, GateInput } from './gate';
 import {
   allowedRelativeTargets,
@@ -34,7 +35,8 @@ export type SafetyRule =
   | 'pure-no-mutable-state'
   | 'no-network'
   | 'no-process-control'
-  | 'no-global-mutation';
+  | 'no-global-mutation'
+  | 'forbidden-api';
 
 export interface SafetyFinding extends Finding {
   rule: SafetyRule;
@@ -112,7 +114,7 @@ export function createSafetyGate(): Gate {
     name: 'safety',
     blocking: true,
     async check(input: GateInput): Promise<GateVerdict> {
-      const findings = checkSafety(input);
+      const findings = [...checkSafety(input), ...checkForbiddenApis(input.files, input.spec.spec.constraints?.forbid)];
       return { gate: 'safety', ok: findings.length === 0, findings };
     },
   };

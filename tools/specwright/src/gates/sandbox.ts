@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import ts from 'typescript';
 import type { Capability } from '../types';
 import type { GateInput } from './gate';
+import { invariantsModuleSource } from './invariants';
 import { track, trackDir, untrack, untrackDir } from './reaper';
 import {
   builtinName,
@@ -47,11 +48,15 @@ export interface StagedCode {
   sources: Map<string, string>;
   /** Paths the child may read (permission model). */
   readGrants: string[];
+  /** The staged invariants module of the spec (gates/invariants.ts), when it has invariants. */
+  invariants?: string;
   dispose(): Promise<void>;
 }
 
 export interface StageOptions {
   workspaceRoot: string;
+  /** The source of the spec's invariants module, staged beside the runner. */
+  invariantsSource?: string;
   /** The candidate: workspace-relative path → content. Overrides the disk. */
   files: ReadonlyMap<string, string>;
   tmpRoot?: string;
@@ -87,6 +92,8 @@ export async function stageCode(options: StageOptions): Promise<StagedCode> {
   }
   await fs.promises.writeFile(path.join(dir, 'package.json'), '{ "type": "commonjs", "private": true }\n');
   await fs.promises.writeFile(path.join(dir, 'runner.cjs'), RUNNER_SOURCE);
+  const invariants = options.invariantsSource === undefined ? undefined : path.join(dir, 'invariants.cjs');
+  if (invariants) await fs.promises.writeFile(invariants, options.invariantsSource!);
 
   const sources = new Map<string, string>();
   const queue = [...files.keys()].filter((f) => isCodeFile(f) || f.endsWith('.json'));
@@ -130,6 +137,7 @@ export async function stageCode(options: StageOptions): Promise<StagedCode> {
     entries,
     sources,
     readGrants: [...readGrants],
+    ...(invariants ? { invariants } : {}),
     dispose: async () => {
       await fs.promises.rm(dir, { recursive: true, force: true });
       untrackDir(dir);
@@ -168,6 +176,47 @@ const RUNNER_SOURCE = String.raw`'use strict';
 const send = process.send.bind(process);
 const exit = process.exit.bind(process);
 const functions = new Map();
+let invariants = {};
+function snapshot(value) {
+  try { return { ok: true, value: structuredClone(value) }; } catch (_) { return { ok: false }; }
+}
+function key(path, k) { return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? path + '.' + k : path + '[' + JSON.stringify(k) + ']'; }
+// The first place where two values differ (Object.is on leaves, so NaN equals NaN and -0 differs from 0), or ''.
+function difference(a, b, path, depth) {
+  if (Object.is(a, b)) return '';
+  if (depth > 40 || a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return path;
+  if (Array.isArray(a) !== Array.isArray(b)) return path;
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && Object.is(a.getTime(), b.getTime()) ? '' : path;
+  if (a instanceof Map || a instanceof Set) {
+    if (!(b instanceof Map || b instanceof Set) || a.size !== b.size) return path;
+    return difference([...a.entries()], [...b.entries()], path, depth + 1);
+  }
+  const ka = Object.keys(a), kb = Object.keys(b);
+  if (ka.length !== kb.length) return path + ' (keys ' + JSON.stringify(ka).slice(0, 80) + ' → ' + JSON.stringify(kb).slice(0, 80) + ')';
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return key(path, k);
+    const inner = difference(a[k], b[k], key(path, k), depth + 1);
+    if (inner) return inner;
+  }
+  return '';
+}
+// A mutable object reachable from both results (one object handed to every caller), or ''. Frozen objects are
+// fine to share: nobody can change them.
+function sharedObject(first, second) {
+  const seen = new Map();
+  const walk = (value, path, depth, visit) => {
+    if (value === null || typeof value !== 'object' || depth > 20) return '';
+    const hit = visit(value, path);
+    if (hit) return hit;
+    for (const k of Object.keys(value).slice(0, 200)) {
+      const inner = walk(value[k], key(path, k), depth + 1, visit);
+      if (inner) return inner;
+    }
+    return '';
+  };
+  walk(first, 'result', 0, (value, path) => { if (!seen.has(value)) seen.set(value, path); return ''; });
+  return walk(second, 'result', 0, (value, path) => (seen.has(value) && !Object.isFrozen(value) ? path : ''));
+}
 function describeError(e) {
   if (e === null || (typeof e !== 'object' && typeof e !== 'function')) {
     return { name: undefined, message: String(e), chain: [], thrown: typeof e };
@@ -213,6 +262,13 @@ process.on('message', async (message) => {
         errors.push({ module: file, error: describeError(error) });
       }
     }
+    if (message.invariants && errors.length === 0) {
+      try {
+        invariants = require(message.invariants)(Object.fromEntries(functions));
+      } catch (error) {
+        errors.push({ module: message.invariants, error: describeError(error) });
+      }
+    }
     send({ t: 'loaded', exports: [...functions.keys()], errors });
     return;
   }
@@ -222,14 +278,59 @@ process.on('message', async (message) => {
       send({ t: 'result', id: message.id, missing: true, available: [...functions.keys()] });
       return;
     }
+    const checks = message.checks || {};
+    const rules = checks.invariants ? invariants[message.name] || [] : [];
+    // The arguments as they were before the call: mutation is compared against them, and invariants and the second
+    // (purity) call get their own untouched copy.
+    const pristine = checks.purity || rules.length > 0 ? snapshot(message.args) : undefined;
     const started = process.hrtime.bigint();
+    let value;
     try {
-      let value = fn(...message.args);
+      value = fn(...message.args);
       if (value && typeof value.then === 'function') value = await value;
-      reply({ t: 'result', id: message.id, ok: true, value, ms: Number(process.hrtime.bigint() - started) / 1e6 });
     } catch (error) {
-      send({ t: 'result', id: message.id, ok: false, error: describeError(error), ms: Number(process.hrtime.bigint() - started) / 1e6 });
+      const report = { t: 'result', id: message.id, ok: false, error: describeError(error), ms: Number(process.hrtime.bigint() - started) / 1e6 };
+      if (checks.purity && pristine.ok) {
+        const mutated = difference(pristine.value, message.args, 'args', 0);
+        if (mutated) report.purity = { mutated };
+      }
+      send(report);
+      return;
     }
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const report = { t: 'result', id: message.id, ok: true, value, ms };
+    if (checks.purity && pristine.ok) {
+      const purity = {};
+      const mutated = difference(pristine.value, message.args, 'args', 0);
+      if (mutated) purity.mutated = mutated;
+      else {
+        try {
+          let again = fn(...snapshot(pristine.value).value);
+          if (again && typeof again.then === 'function') again = await again;
+          const shared = sharedObject(value, again);
+          if (shared) purity.shared = shared;
+          else {
+            const differs = difference(value, again, 'result', 0);
+            if (differs) purity.nondeterministic = differs;
+          }
+        } catch (error) {
+          purity.nondeterministic = 'the same call threw the second time: ' + String(describeError(error).message);
+        }
+      }
+      if (Object.keys(purity).length) report.purity = purity;
+    }
+    if (rules.length > 0 && pristine.ok) {
+      const failed = [];
+      for (const rule of rules) {
+        try {
+          if (!rule.check(snapshot(pristine.value).value, value)) failed.push({ name: rule.name });
+        } catch (error) {
+          failed.push({ name: rule.name, error: describeError(error).name + ': ' + describeError(error).message });
+        }
+      }
+      if (failed.length) report.invariants = failed;
+    }
+    reply(report);
   }
 });
 send({ t: 'ready' });
@@ -250,9 +351,31 @@ export interface ThrownError {
   at?: string;
 }
 
+/** What the child saw around a call of a pure export (`checks.purity`): each is the path of the first difference. */
+export interface PurityReport {
+  /** The call changed its arguments, e.g. `args[0][2]`. */
+  mutated?: string;
+  /** The same call made again returned an object that is also part of the first result (one object for all callers). */
+  shared?: string;
+  /** The same call made again returned a different value. */
+  nondeterministic?: string;
+}
+
+/** An invariant that did not hold after the call (or threw while being checked). */
+export interface InvariantFailure {
+  name: string;
+  error?: string;
+}
+
+/** Checks the child makes around one call. */
+export interface CallChecks {
+  purity?: boolean;
+  invariants?: boolean;
+}
+
 export type CallOutcome =
-  | { kind: 'returned'; value: unknown; ms: number; unserializable?: string }
-  | { kind: 'threw'; error: ThrownError; ms: number }
+  | { kind: 'returned'; value: unknown; ms: number; unserializable?: string; purity?: PurityReport; invariants?: InvariantFailure[] }
+  | { kind: 'threw'; error: ThrownError; ms: number; purity?: PurityReport }
   | { kind: 'timeout'; ms: number }
   | { kind: 'crashed'; message: string }
   | { kind: 'missing'; message: string };
@@ -284,6 +407,15 @@ interface ChildMessage {
   unserializable?: string;
   exports?: string[];
   errors?: Array<{ module: string; error: ThrownError }>;
+  purity?: PurityReport;
+  invariants?: InvariantFailure[];
+}
+
+export interface WorkerOptions {
+  /** Variables added to the child's PATH-only environment (the purity gate's second locale/time zone run). */
+  env?: Record<string, string>;
+  /** The staged code belongs to someone else (another worker on the same staging): close() leaves it. */
+  sharedCode?: boolean;
 }
 
 export class SandboxWorker {
@@ -305,6 +437,7 @@ export class SandboxWorker {
     private readonly settings: SandboxSettings,
     private readonly capabilities: readonly Capability[] = [],
     private readonly workspaceRoot?: string,
+    private readonly workerOptions: WorkerOptions = {},
   ) {}
 
   /** The pid of the current child, if one runs. */
@@ -313,8 +446,8 @@ export class SandboxWorker {
   }
 
   /** Calls an export of the candidate with `args`. Calls are queued: one at a time per worker. */
-  call(name: string, args: unknown[], timeoutMs = this.settings.callTimeoutMs): Promise<CallOutcome> {
-    const next = this.chain.then(() => this.callNow(name, args, timeoutMs));
+  call(name: string, args: unknown[], timeoutMs = this.settings.callTimeoutMs, checks?: CallChecks): Promise<CallOutcome> {
+    const next = this.chain.then(() => this.callNow(name, args, timeoutMs, checks));
     this.chain = next.catch(() => undefined);
     return next;
   }
@@ -350,7 +483,7 @@ export class SandboxWorker {
     this.output = '';
     const child = spawn(process.execPath, this.args(), {
       cwd: this.code.dir,
-      env: minimalEnv(),
+      env: { ...minimalEnv(), ...this.workerOptions.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
@@ -385,7 +518,7 @@ export class SandboxWorker {
       };
       this.listener = (message) => {
         if (message.t === 'ready') {
-          child.send({ t: 'load', modules: this.code.entries });
+          child.send({ t: 'load', modules: this.code.entries, invariants: this.code.invariants });
         } else if (message.t === 'loaded') {
           clearTimeout(timer);
           this.exitListener = undefined;
@@ -402,7 +535,7 @@ export class SandboxWorker {
     return this.ready;
   }
 
-  private async callNow(name: string, args: unknown[], timeoutMs: number): Promise<CallOutcome> {
+  private async callNow(name: string, args: unknown[], timeoutMs: number, checks?: CallChecks): Promise<CallOutcome> {
     const ready = await this.ensure();
     if (!ready.ok) return { kind: 'crashed', message: ready.message };
     const child = this.child;
@@ -425,11 +558,18 @@ export class SandboxWorker {
         if (message.missing) {
           finish({ kind: 'missing', message: `the candidate does not export a function '${name}' (it exports: ${(message.available ?? []).join(', ') || 'none'})` });
         } else if (message.ok) {
-          finish({ kind: 'returned', value: message.value, ms: message.ms ?? 0, ...(message.unserializable ? { unserializable: message.unserializable } : {}) });
-        } else finish({ kind: 'threw', error: this.mapError(message.error ?? { chain: [] }), ms: message.ms ?? 0 });
+          finish({
+            kind: 'returned',
+            value: message.value,
+            ms: message.ms ?? 0,
+            ...(message.unserializable ? { unserializable: message.unserializable } : {}),
+            ...(message.purity ? { purity: message.purity } : {}),
+            ...(message.invariants ? { invariants: message.invariants } : {}),
+          });
+        } else finish({ kind: 'threw', error: this.mapError(message.error ?? { chain: [] }), ms: message.ms ?? 0, ...(message.purity ? { purity: message.purity } : {}) });
       };
       try {
-        child.send({ t: 'call', id, name, args });
+        child.send({ t: 'call', id, name, args, ...(checks ? { checks } : {}) });
       } catch (error) {
         finish({ kind: 'crashed', message: `could not send the call to the sandbox: ${String(error)}` });
       }
@@ -471,7 +611,7 @@ export class SandboxWorker {
         setTimeout(resolve, 1000);
       });
     }
-    await this.code.dispose();
+    if (!this.workerOptions.sharedCode) await this.code.dispose();
   }
 }
 
@@ -502,7 +642,8 @@ export class SandboxPool {
   private worker(input: GateInput): Promise<SandboxWorker> {
     let worker = this.workers.get(input);
     if (!worker) {
-      worker = stageCode({ workspaceRoot: input.workspaceRoot, files: input.files, tmpRoot: this.tmpRoot }).then((code) => {
+      const invariantsSource = invariantsModuleSource(input.spec.spec);
+      worker = stageCode({ workspaceRoot: input.workspaceRoot, files: input.files, tmpRoot: this.tmpRoot, ...(invariantsSource ? { invariantsSource } : {}) }).then((code) => {
         const created = new SandboxWorker(code, this.settings, input.spec.spec.constraints?.capabilities ?? [], input.workspaceRoot);
         this.live.add(created);
         input.signal?.addEventListener('abort', () => void created.close(), { once: true });
