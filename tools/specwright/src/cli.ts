@@ -22,6 +22,9 @@ Options:
   --force             regenerate fresh specs too and overwrite hand-edited outputs (a backup is kept)
   --concurrency <n>   specs generated at once
   --no-gates          skip the code gates (debugging only)
+  --accept-behaviour-change <spec-id>
+                      let that spec's new code behave differently from the reviewed version (the differences
+                      are recorded in the lock and shown in review instead of being rejected)
   -h, --help          this text
 
 Environment: OPENAI_API_KEY, OPENAI_BASE_URL (any OpenAI-compatible server), SPECWRIGHT_PROVIDER=openai|replay|record.`;
@@ -78,6 +81,7 @@ function pipelineCommand(mode: RunMode): Command {
         force: { type: 'boolean' },
         concurrency: { type: 'string' },
         'no-gates': { type: 'boolean' },
+        'accept-behaviour-change': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -89,7 +93,8 @@ function pipelineCommand(mode: RunMode): Command {
     const selection = selectProjects(workspaceRoot, values.project ?? []);
     if (!selection) return 2;
     const { options, projects, others } = selection;
-    const gates = mode === 'write' && !values['no-gates'] ? await (await import('./gate-runner')).createGateRunner(workspaceRoot) : undefined;
+    const acceptBehaviourChange = (values['accept-behaviour-change'] ?? []).flatMap((value) => value.split(',')).map((id) => id.trim()).filter(Boolean);
+    const gates = mode === 'write' && !values['no-gates'] ? await (await import('./gate-runner')).createGateRunner(workspaceRoot, { acceptBehaviourChange }) : undefined;
     try {
       const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
       const result = await runPipeline({

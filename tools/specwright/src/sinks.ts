@@ -4,6 +4,7 @@ import { SpecwrightError, describeError } from './errors';
 import { effectiveModel } from './fingerprint';
 import { readTextIfExists, sha256 } from './fs-utils';
 import { generateSpec, type GateRunner } from './generate';
+import { behaviourChangesOf } from './gates/behaviour-record';
 import { commitSpecWrite } from './journal';
 import type { LockEntry, LockFile } from './lock';
 import type { NormalizedOptions } from './options';
@@ -166,6 +167,7 @@ export class WriteSink implements ArtifactSink {
         attempts: result.attempts,
         usage: result.usage,
         history: result.history,
+        ...behaviourRecord(result.files),
       });
       commitSpecWrite(context.workspaceRoot, spec.projectRoot, spec.spec.id, entry, result.files);
     } catch (error) {
@@ -174,7 +176,12 @@ export class WriteSink implements ArtifactSink {
     return outcome(planned, 'regenerated', stats);
   }
 
-  private lockEntry(spec: FingerprintedSpec, files: ReadonlyMap<string, string>, previous: LockEntry | undefined, generation: Pick<LockEntry['generation'], 'model' | 'attempts' | 'usage' | 'history'>): LockEntry {
+  private lockEntry(
+    spec: FingerprintedSpec,
+    files: ReadonlyMap<string, string>,
+    previous: LockEntry | undefined,
+    generation: Pick<LockEntry['generation'], 'model' | 'attempts' | 'usage' | 'history' | 'behaviourChanges'>,
+  ): LockEntry {
     const outputs: LockEntry['outputs'] = {};
     for (const [file, content] of files) {
       const key = projectRelative(spec.projectRoot, file);
@@ -194,6 +201,11 @@ export class WriteSink implements ArtifactSink {
       },
     };
   }
+}
+
+function behaviourRecord(files: ReadonlyMap<string, string>): Pick<LockEntry['generation'], 'behaviourChanges'> {
+  const changes = behaviourChangesOf(files);
+  return changes && changes.length > 0 ? { behaviourChanges: changes } : {};
 }
 
 /**

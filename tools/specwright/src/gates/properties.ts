@@ -165,7 +165,7 @@ export function edgeTuples(
 }
 
 /** One ordinary input: the first drawn tuple every contract accepts. */
-function sampleTuple(arbitraries: fc.Arbitrary<unknown>[], validators: Array<(value: unknown) => boolean>, seed: number): unknown[] | undefined {
+export function sampleTuple(arbitraries: fc.Arbitrary<unknown>[], validators: Array<(value: unknown) => boolean>, seed: number): unknown[] | undefined {
   const samples = fc.sample(fc.tuple(...arbitraries), { numRuns: 30, seed });
   return samples.find((tuple) => tuple.every((value, i) => validators[i]!(value)));
 }
@@ -211,6 +211,40 @@ async function checkRejectsInvalid(
     }
   }
   return undefined;
+}
+
+export interface ExportInputs {
+  schemas: JsonSchema[];
+  validators: Array<(value: unknown) => boolean>;
+  arbitraries: fc.Arbitrary<unknown>[];
+  seed: number;
+}
+
+/** The param contracts of an export as validators and generators (the other gates draw the same inputs). */
+export function exportInputs(context: GateContext, input: GateInput, exported: ExportSpec): ExportInputs | undefined {
+  const seed = context.options.seed ?? seedFrom(`${input.spec.spec.id}#${exported.name}`);
+  const schemas = exported.params.map((p) => paramContract(input.spec, exported, p.name));
+  try {
+    const validators = schemas.map((schema) => {
+      const validate = context.validator.compile(schema);
+      return (value: unknown) => validate(value) === true;
+    });
+    return { schemas, validators, arbitraries: schemas.map((schema) => schemaToArbitrary(schema)), seed };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The inputs the gates that compare runs use: the examples' args, the edge inputs, and `drawn` drawn inputs. */
+export function comparisonInputs(context: GateContext, input: GateInput, exported: ExportSpec, drawn: number, maxEdges = 80): unknown[][] {
+  const fromExamples = input.spec.spec.examples.filter((e) => e.export === exported.name).map((e) => e.args);
+  const prepared = exportInputs(context, input, exported);
+  if (!prepared) return fromExamples;
+  if (exported.params.length === 0) return [[]];
+  const edges = edgeTuples(prepared.schemas, prepared.arbitraries, prepared.validators, prepared.seed, maxEdges);
+  const samples = drawn > 0 ? fc.sample(fc.tuple(...prepared.arbitraries), { numRuns: drawn * 2, seed: prepared.seed + 1 }) : [];
+  const valid = samples.filter((tuple) => tuple.every((value, i) => prepared.validators[i]!(value))).slice(0, drawn);
+  return [...fromExamples, ...edges, ...valid];
 }
 
 export function formatPropertyFailure(report: PropertyReport): string {

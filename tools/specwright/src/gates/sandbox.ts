@@ -675,6 +675,21 @@ export class SandboxPool {
     return this.hung.get(input);
   }
 
+  /**
+   * Runs `fn` with the worker of `input` and a second child on the same staged code whose environment adds `env`
+   * (time zone, locale); the second child is closed afterwards, the staging stays with the first.
+   */
+  async useWithEnv<T>(input: GateInput, env: Record<string, string>, fn: (worker: SandboxWorker, variant: SandboxWorker) => Promise<T>): Promise<T> {
+    return this.use(input, async (worker) => {
+      const variant = new SandboxWorker(worker.code, this.settings, input.spec.spec.constraints?.capabilities ?? [], input.workspaceRoot, { env, sharedCode: true });
+      try {
+        return await fn(worker, variant);
+      } finally {
+        await variant.close();
+      }
+    });
+  }
+
   /** Runs `fn` with the worker of `input`; closes it afterwards unless the input is in a scope. */
   async use<T>(input: GateInput, fn: (worker: SandboxWorker) => Promise<T>): Promise<T> {
     const worker = await this.worker(input);

@@ -6,7 +6,10 @@
 import type { GateName, GateVerdict } from '../types';
 import type { Gate, GateInput, GateSession } from './gate';
 import { GateContext, type GateSessionOptions, type SessionGateName } from './context';
+import { createCostGate } from './cost';
+import { createDifferentialGate } from './differential';
 import { createExamplesGate } from './examples';
+import { createPurityGate } from './locale';
 import { createPropertiesGate } from './properties';
 import { createSafetyGate } from './safety';
 import { createTestsGate } from './tests';
@@ -21,7 +24,7 @@ export interface SpecwrightGateSession extends GateSession {
   readonly context: GateContext;
 }
 
-const ORDER: SessionGateName[] = ['types', 'safety', 'examples', 'properties', 'tests'];
+const ORDER: SessionGateName[] = ['types', 'safety', 'examples', 'properties', 'purity', 'cost', 'differential', 'tests'];
 
 export function createGateSession(workspaceRoot: string, options: GateSessionOptions = {}): SpecwrightGateSession {
   const context = new GateContext(workspaceRoot, options);
@@ -30,6 +33,9 @@ export function createGateSession(workspaceRoot: string, options: GateSessionOpt
     safety: () => createSafetyGate(),
     examples: () => createExamplesGate(context),
     properties: () => createPropertiesGate(context),
+    purity: () => createPurityGate(context),
+    cost: () => createCostGate(context),
+    differential: () => createDifferentialGate(context),
     tests: () => createTestsGate(context),
   };
   const gates = ORDER.filter((name) => context.options.gates[name]).map((name) => factories[name]());

@@ -8,6 +8,8 @@ export interface GenerateFromSpecExecutorOptions extends CommonExecutorOptions {
   dryRun?: boolean;
   force?: boolean;
   noGates?: boolean;
+  /** Spec ids whose behaviour may differ from the reviewed version in this run (recorded in the lock). */
+  acceptBehaviourChange?: string | string[];
 }
 
 export default async function generateFromSpecExecutor(options: GenerateFromSpecExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -15,7 +17,7 @@ export default async function generateFromSpecExecutor(options: GenerateFromSpec
   const mode: RunMode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write';
   const pluginOptions = pluginOptionsOf(options);
   // The gates load TypeScript and vitest; only a writing run needs them, so --check stays cheap.
-  const gates = mode === 'write' && !options.noGates ? await (await import('../../gate-runner')).createGateRunner(context.root) : undefined;
+  const gates = mode === 'write' && !options.noGates ? await (await import('../../gate-runner')).createGateRunner(context.root, { acceptBehaviourChange: specIds(options.acceptBehaviourChange) }) : undefined;
   try {
     const result = await runPipeline({
       workspaceRoot: context.root,
