@@ -1,0 +1,75 @@
+/*
+ * The sandbox child: loads the staged candidate modules and answers calls from the parent (SandboxWorker) over the
+ * IPC channel. Spawned by path with `node [isolation flags] -r preload.cjs runner.cjs`; it is never the candidate's
+ * business to know about it, and it holds on to the few process functions it needs before any candidate code runs
+ * (the lockdown removes them from `process` afterwards).
+ */
+'use strict';
+const send = process.send.bind(process);
+const exit = process.exit.bind(process);
+const functions = new Map();
+function describeError(e) {
+  if (e === null || (typeof e !== 'object' && typeof e !== 'function')) {
+    return { name: undefined, message: String(e), chain: [], thrown: typeof e };
+  }
+  const chain = [];
+  try {
+    let proto = Object.getPrototypeOf(e);
+    while (proto && chain.length < 12) {
+      const ctor = Object.prototype.hasOwnProperty.call(proto, 'constructor') ? proto.constructor : undefined;
+      if (ctor && typeof ctor.name === 'string' && ctor.name) chain.push(ctor.name);
+      proto = Object.getPrototypeOf(proto);
+    }
+  } catch (_) {}
+  let name, message, stack;
+  try { name = e.name === undefined ? undefined : String(e.name); } catch (_) {}
+  try { message = e.message === undefined ? undefined : String(e.message); } catch (_) {}
+  try { stack = typeof e.stack === 'string' ? e.stack.split('\n').slice(0, 15).join('\n') : undefined; } catch (_) {}
+  return { name, message, chain, stack };
+}
+function reply(message) {
+  try {
+    send(message);
+  } catch (error) {
+    // the value cannot be cloned (a function, a symbol…): describe it instead
+    let description;
+    try { description = Object.prototype.toString.call(message.value) + ' ' + String(message.value).slice(0, 200); } catch (_) { description = typeof message.value; }
+    send({ t: message.t, id: message.id, ok: message.ok, unserializable: description, ms: message.ms });
+  }
+}
+process.on('disconnect', () => exit(0));
+process.on('uncaughtException', (error) => { try { send({ t: 'uncaught', error: describeError(error) }); } catch (_) {} });
+process.on('unhandledRejection', () => {});
+process.on('message', async (message) => {
+  if (message.t === 'load') {
+    const errors = [];
+    for (const file of message.modules) {
+      try {
+        const mod = require(file);
+        for (const key of Object.keys(mod)) {
+          if (typeof mod[key] === 'function' && !functions.has(key)) functions.set(key, mod[key]);
+        }
+      } catch (error) {
+        errors.push({ module: file, error: describeError(error) });
+      }
+    }
+    send({ t: 'loaded', exports: [...functions.keys()], errors });
+    return;
+  }
+  if (message.t === 'call') {
+    const fn = functions.get(message.name);
+    if (!fn) {
+      send({ t: 'result', id: message.id, missing: true, available: [...functions.keys()] });
+      return;
+    }
+    const started = process.hrtime.bigint();
+    try {
+      let value = fn(...message.args);
+      if (value && typeof value.then === 'function') value = await value;
+      reply({ t: 'result', id: message.id, ok: true, value, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+    } catch (error) {
+      send({ t: 'result', id: message.id, ok: false, error: describeError(error), ms: Number(process.hrtime.bigint() - started) / 1e6 });
+    }
+  }
+});
+send({ t: 'ready' });
