@@ -1,0 +1,36 @@
+import ts from 'typescript';
+import { accessedName, processReference } from '../ast';
+import { defineRule } from '../rule';
+
+/** process members that reach into Node's internals or native code: never a generated function's business. */
+export const PROCESS_INTERNALS = new Set(['binding', '_linkedBinding', 'dlopen', 'mainModule']);
+
+export const noProcessInternals = defineRule({
+  id: 'no-process-internals',
+  description: 'process.binding, dlopen and other doors into Node internals',
+  create(context) {
+    const checkAccess = (node: ts.Node): void => {
+      const access = node as ts.PropertyAccessExpression | ts.ElementAccessExpression;
+      const name = accessedName(access);
+      const processName = processReference(access.expression);
+      if (processName && name && PROCESS_INTERNALS.has(name)) {
+        context.report(node, `${processName}.${name} reaches into Node internals and is never allowed; remove it`);
+      }
+    };
+    return {
+      PropertyAccessExpression: checkAccess,
+      ElementAccessExpression: checkAccess,
+      VariableDeclaration(node) {
+        const declaration = node as ts.VariableDeclaration;
+        if (!ts.isObjectBindingPattern(declaration.name) || !declaration.initializer) return;
+        const processName = processReference(declaration.initializer);
+        if (!processName) return;
+        for (const element of declaration.name.elements) {
+          const key = element.propertyName ?? element.name;
+          const name = ts.isIdentifier(key) || ts.isStringLiteral(key) ? key.text : undefined;
+          if (name && PROCESS_INTERNALS.has(name)) context.report(element, `${processName}.${name} reaches into Node internals and is never allowed; remove it`);
+        }
+      },
+    };
+  },
+});
