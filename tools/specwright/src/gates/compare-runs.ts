@@ -5,11 +5,22 @@
 import type { CallOutcome, SandboxWorker } from './sandbox';
 import { show } from './util';
 
-/** What one call came to, as a comparable string: the value (Object.is on leaves: -0, NaN) or the error's name. */
+/** The value with object keys sorted and -0 read as 0 (deeply): neither key order nor the sign of zero is behaviour JSON can carry. */
+function sortedKeys(value: unknown, depth = 0): unknown {
+  if (typeof value === 'number' && Object.is(value, -0)) return 0;
+  if (depth > 40 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => sortedKeys(item, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) Object.defineProperty(out, key, { value: sortedKeys((value as Record<string, unknown>)[key], depth + 1), enumerable: true });
+  return out;
+}
+
+/** What one call came to, as a comparable string: the value (-0 and NaN shown as such) or the error's name. */
 export function outcomeKey(outcome: CallOutcome): string | undefined {
   switch (outcome.kind) {
     case 'returned':
-      return outcome.unserializable !== undefined ? `unserializable ${outcome.unserializable}` : `returned ${show(outcome.value, 100_000)}`;
+      return outcome.unserializable !== undefined ? `unserializable ${outcome.unserializable}` : `returned ${show(sortedKeys(outcome.value), 100_000)}`;
     case 'threw':
       return `threw ${outcome.error.name ?? outcome.error.thrown ?? 'a value'}`;
     default:

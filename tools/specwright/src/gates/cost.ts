@@ -144,10 +144,11 @@ export function grow(value: unknown, schema: JsonSchema, n: number, fill: number
 
 const FILLS = ['a', 'ab ', 'a,', 'a\n', '-a'];
 
+/** Even fills make the items distinct (so lookups and dedup do real work), odd fills repeat them. */
 function vary(item: unknown, _schema: JsonSchema, i: number, fill: number): unknown {
   if (fill % 2 === 1) return item;
-  if (typeof item === 'number' && Number.isInteger(item)) return item + (i % 97);
-  if (typeof item === 'string') return `${item}${i % 97}`;
+  if (typeof item === 'number' && Number.isInteger(item)) return item + i;
+  if (typeof item === 'string') return `${item.slice(0, 4)}${i}`;
   return item;
 }
 

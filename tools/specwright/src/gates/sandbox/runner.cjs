@@ -12,7 +12,10 @@ let invariants = {};
 function snapshot(value) {
   try { return { ok: true, value: structuredClone(value) }; } catch (_) { return { ok: false }; }
 }
-function key(path, k) { return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? path + '.' + k : path + '[' + JSON.stringify(k) + ']'; }
+function key(path, k) {
+  if (/^(0|[1-9][0-9]*)$/.test(k)) return path + '[' + k + ']';
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? path + '.' + k : path + '[' + JSON.stringify(k) + ']';
+}
 // The first place where two values differ (Object.is on leaves, so NaN equals NaN and -0 differs from 0), or ''.
 function difference(a, b, path, depth) {
   if (Object.is(a, b)) return '';
