@@ -235,9 +235,116 @@ export async function runVitest(workspaceRoot: string, staged: StagedProject, te
   return { report, exitCode, timedOut, output, ms: Date.now() - started };
 }
 
-/** Turns vitest's JSON report into findings: failing tests with their assertion messages, failing files. */
-export function reportFindings(run: VitestRun, staged: StagedProject, projectRoot: string, timeoutMs: number): Finding[] {
-  const unstage = (text: string): string => text.split(staged.dir + path.sep).join('').split(staged.dir).join('');
+/**
+ * Rewrites a test file so that every plain assertion statement inside a test (`expect(x).toBe(y);`) is soft
+ * (`expect.soft(…)`): a failing one is recorded and the test goes on, so the report lists every failing assertion,
+ * not only the first. Lines stay where they were (only `.soft` is inserted), so reported positions still point
+ * into the original file. Awaited assertions (`.resolves`/`.rejects`) and assertions outside `it`/`test` bodies
+ * are left alone.
+ */
+export function softenAssertions(source: string, fileName = 'file.test.ts'): string {
+  return softenWithPositions(source, fileName).text;
+}
+
+/** Where `.soft` went in: 1-based line and the 1-based column it was inserted at, to map reported columns back. */
+type Insertions = Array<[line: number, column: number]>;
+
+function softenWithPositions(source: string, fileName: string): { text: string; inserted: Insertions } {
+  const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, /\.m?js$/.test(fileName) ? ts.ScriptKind.JS : ts.ScriptKind.TS);
+  const inserts: number[] = [];
+  const isTestCall = (node: ts.Node): boolean => {
+    if (!ts.isCallExpression(node)) return false;
+    let callee: ts.Expression = node.expression;
+    while (ts.isPropertyAccessExpression(callee) || ts.isCallExpression(callee)) callee = callee.expression;
+    return ts.isIdentifier(callee) && (callee.text === 'it' || callee.text === 'test');
+  };
+  const insideTest = (node: ts.Node): boolean => {
+    for (let current = node.parent; current; current = current.parent) {
+      if ((ts.isArrowFunction(current) || ts.isFunctionExpression(current)) && current.parent && isTestCall(current.parent)) return true;
+    }
+    return false;
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isExpressionStatement(node) && ts.isCallExpression(node.expression)) {
+      let chain: ts.Expression = node.expression.expression;
+      let asynchronous = false;
+      while (ts.isPropertyAccessExpression(chain)) {
+        if (chain.name.text === 'resolves' || chain.name.text === 'rejects' || chain.name.text === 'soft') asynchronous = true;
+        chain = chain.expression;
+      }
+      if (!asynchronous && ts.isCallExpression(chain) && ts.isIdentifier(chain.expression) && chain.expression.text === 'expect' && insideTest(node)) {
+        inserts.push(chain.expression.getEnd());
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  let out = source;
+  for (const at of inserts.sort((a, b) => b - a)) out = `${out.slice(0, at)}.soft${out.slice(at)}`;
+  const inserted = inserts.map((at): [number, number] => {
+    const { line, character } = sf.getLineAndCharacterOfPosition(at);
+    return [line + 1, character + 1];
+  });
+  return { text: out, inserted };
+}
+
+/** A `file:line:col` of the softened copy as a position in the original file. */
+function originalPosition(at: string, softened: ReadonlyMap<string, Insertions>): string {
+  const match = /^(.*):(\d+):(\d+)$/.exec(at);
+  const inserted = match ? softened.get(match[1]!) : undefined;
+  if (!match || !inserted) return at;
+  const line = Number(match[2]);
+  const column = Number(match[3]);
+  const shift = inserted.filter(([l, c]) => l === line && c < column).length * '.soft'.length;
+  return `${match[1]}:${line}:${column - shift}`;
+}
+
+/** Softens the assertions of the staged copies of `testFiles` (regular files only: a symlink leads out of the stage). */
+async function softenStagedTests(staged: StagedProject, testFiles: readonly string[]): Promise<Map<string, Insertions>> {
+  const softened = new Map<string, Insertions>();
+  for (const file of testFiles) {
+    const target = path.join(staged.dir, ...file.split('/'));
+    const stat = await fs.promises.lstat(target).catch(() => undefined);
+    if (!stat?.isFile()) continue;
+    const source = await fs.promises.readFile(target, 'utf8');
+    const { text, inserted } = softenWithPositions(source, file);
+    if (inserted.length === 0) continue;
+    await fs.promises.writeFile(target, text);
+    softened.set(file, inserted);
+  }
+  return softened;
+}
+
+/** How many failing assertions of one test are reported. */
+const MAX_FAILURES_PER_TEST = 10;
+
+/**
+ * Turns vitest's JSON report into findings: every failing assertion of every failing test with its message and
+ * the assertion's source line (which shows the input), failing files. Paths are workspace-relative.
+ */
+export function reportFindings(
+  run: VitestRun,
+  staged: StagedProject,
+  projectRoot: string,
+  timeoutMs: number,
+  workspaceRoot?: string,
+  softened: ReadonlyMap<string, Insertions> = new Map(),
+): Finding[] {
+  const unstage = (text: string): string => {
+    let out = text.split(staged.dir + path.sep).join('').split(staged.dir).join('');
+    if (workspaceRoot) out = out.split(workspaceRoot + path.sep).join('');
+    return out;
+  };
+  const sourceLine = (at: string | undefined): string | undefined => {
+    const match = at && workspaceRoot ? /^(.*):(\d+):\d+$/.exec(at) : undefined;
+    if (!match || !workspaceRoot) return undefined;
+    try {
+      const line = fs.readFileSync(toAbsolute(workspaceRoot, match[1]!), 'utf8').split('\n')[Number(match[2]) - 1];
+      return line === undefined ? undefined : oneLine(line, 200);
+    } catch {
+      return undefined;
+    }
+  };
   const findings: Finding[] = [];
   if (run.timedOut) {
     findings.push({ message: `tests: vitest did not finish within ${timeoutMs} ms and was killed (an infinite loop in the candidate or a hanging test?)` });
@@ -254,11 +361,20 @@ export function reportFindings(run: VitestRun, staged: StagedProject, projectRoo
     const relFile = toWorkspacePath(unstage(file.name), projectRoot);
     const failed = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
     for (const assertion of failed) {
-      const { message, at } = summarizeFailure(unstage((assertion.failureMessages ?? []).join('\n')), projectRoot);
-      findings.push({
-        file: relFile,
-        message: `test failed: ${relFile} › ${assertion.fullName}: ${message}${at ? ` (at ${at})` : ''}`,
-      });
+      const failures = assertion.failureMessages?.length ? assertion.failureMessages : [''];
+      for (const failure of failures.slice(0, MAX_FAILURES_PER_TEST)) {
+        const summary = summarizeFailure(unstage(failure), projectRoot);
+        const message = summary.message;
+        const at = summary.at === undefined ? undefined : originalPosition(summary.at, softened);
+        const line = sourceLine(at);
+        findings.push({
+          file: relFile,
+          message: `test failed: ${relFile} › ${assertion.fullName}: ${message}${at ? ` (at ${at}${line ? `: ${line}` : ''})` : ''}`,
+        });
+      }
+      if (failures.length > MAX_FAILURES_PER_TEST) {
+        findings.push({ file: relFile, message: `test failed: ${relFile} › ${assertion.fullName}: … and ${failures.length - MAX_FAILURES_PER_TEST} more failing assertions` });
+      }
     }
     if (file.status === 'failed' && failed.length === 0) {
       findings.push({ file: relFile, message: `test file failed: ${relFile}: ${oneLine(unstage(file.message || 'failed to run'), 600)}` });
@@ -320,8 +436,9 @@ export function createTestsGate(context: GateContext): Gate {
         const staged = await stageProject(input.workspaceRoot, input.spec.projectRoot, input.files, context.options.tmpRoot);
         try {
           const filters = present.map((file) => posix.relative(input.spec.projectRoot, file));
+          const softened = await softenStagedTests(staged, present);
           const run = await runVitest(input.workspaceRoot, staged, filters, context.options.testsTimeoutMs, input.signal);
-          findings.push(...reportFindings(run, staged, input.spec.projectRoot, context.options.testsTimeoutMs));
+          findings.push(...reportFindings(run, staged, input.spec.projectRoot, context.options.testsTimeoutMs, input.workspaceRoot, softened));
         } finally {
           await staged.dispose();
         }
