@@ -17,7 +17,7 @@ export const LONG_SIZE = 2000;
 /** At most this many edge values per schema. */
 const MAX_VALUES = 60;
 
-const INTEGER_EDGES = [0, -0, 1, -1, 2, -2, 9, 10, 99, 100, 255, 256, 1000, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 1, Number.MIN_SAFE_INTEGER + 1];
+const INTEGER_EDGES = [0, -0, 1, -1, 2, -2, 9, 10, 99, 100, 255, 256, 1000, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 1, Number.MIN_SAFE_INTEGER + 1, 2 ** 53, -(2 ** 53), 2 ** 53 + 2, 1e21];
 const NUMBER_EDGES = [0.5, -0.5, 0.1, 0.2, 0.3, 1.005, 2.675, 1e-7, -1e-7, Number.EPSILON, 5e-324, 1e21, -1e21, 1.7976931348623157e308, 123456.789];
 
 /** Strings that break naive text handling; each one is a class, not a test case. */
@@ -81,6 +81,12 @@ export const EDGE_STRINGS: readonly string[] = [
   '\u0000',
 ];
 
+/**
+ * For a contract that accepts anything: JSON values and the values JSON cannot carry (they reach the sandbox through
+ * the structured-clone IPC channel).
+ */
+const ANYTHING: readonly unknown[] = [null, 0, -0, '', [], {}, 'toString', Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, undefined, 2 ** 53 + 2];
+
 /** Object keys that collide with Object.prototype members or with __proto__ handling. */
 export const PROTOTYPE_KEYS: readonly string[] = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', ''];
 
@@ -122,7 +128,7 @@ function safeKey(value: unknown): string {
 /** Edge values for `schema`, most telling first; the caller filters them through the contract. */
 export function edgeValues(schema: JsonSchema, root: JsonSchema = schema, depth = 0): unknown[] {
   if (depth > 4) return [];
-  if (schema === true) return [null, 0, '', [], {}, 'toString'];
+  if (schema === true) return ANYTHING;
   if (schema === false || typeof schema !== 'object' || schema === null) return [];
   const s = schema as Schema;
   if (typeof s['$ref'] === 'string') {
@@ -133,6 +139,7 @@ export function edgeValues(schema: JsonSchema, root: JsonSchema = schema, depth 
   if (Array.isArray(s['enum'])) return (s['enum'] as unknown[]).slice(0, MAX_VALUES);
   const branches = [...((s['anyOf'] as JsonSchema[]) ?? []), ...((s['oneOf'] as JsonSchema[]) ?? []), ...((s['allOf'] as JsonSchema[]) ?? [])];
   const types = Array.isArray(s['type']) ? (s['type'] as string[]) : typeof s['type'] === 'string' ? [s['type']] : inferTypes(s);
+  if (types.length === 0 && branches.length === 0) return ANYTHING;
   const values: unknown[] = [];
   for (const type of types) values.push(...typedEdges(type, s, root, depth));
   for (const branch of branches) values.push(...edgeValues(branch, root, depth + 1));
