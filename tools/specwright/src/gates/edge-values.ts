@@ -128,7 +128,7 @@ function safeKey(value: unknown): string {
 /** Edge values for `schema`, most telling first; the caller filters them through the contract. */
 export function edgeValues(schema: JsonSchema, root: JsonSchema = schema, depth = 0): unknown[] {
   if (depth > 4) return [];
-  if (schema === true) return ANYTHING;
+  if (schema === true) return [...ANYTHING];
   if (schema === false || typeof schema !== 'object' || schema === null) return [];
   const s = schema as Schema;
   if (typeof s['$ref'] === 'string') {
@@ -139,7 +139,7 @@ export function edgeValues(schema: JsonSchema, root: JsonSchema = schema, depth 
   if (Array.isArray(s['enum'])) return (s['enum'] as unknown[]).slice(0, MAX_VALUES);
   const branches = [...((s['anyOf'] as JsonSchema[]) ?? []), ...((s['oneOf'] as JsonSchema[]) ?? []), ...((s['allOf'] as JsonSchema[]) ?? [])];
   const types = Array.isArray(s['type']) ? (s['type'] as string[]) : typeof s['type'] === 'string' ? [s['type']] : inferTypes(s);
-  if (types.length === 0 && branches.length === 0) return ANYTHING;
+  if (types.length === 0 && branches.length === 0) return [...ANYTHING];
   const values: unknown[] = [];
   for (const type of types) values.push(...typedEdges(type, s, root, depth));
   for (const branch of branches) values.push(...edgeValues(branch, root, depth + 1));
