@@ -79,10 +79,20 @@ export function analyseRegex(source: string, flags: string): Promise<RegexVerdic
   const key = `${flags}/${source}`;
   let verdict = regexCache.get(key);
   if (!verdict) {
-    verdict = runRecheck(source, flags);
+    // A pattern recheck cannot analyse (or a failure of the checker itself) is no finding: the growth check and the
+    // per-call time budget still stand behind it.
+    verdict = runRecheck(source, flags).catch((): RegexVerdict => ({ vulnerable: false }));
     regexCache.set(key, verdict);
   }
   return verdict;
+}
+
+/**
+ * Starts the analysis of the candidate's regexes now (recheck runs in a worker thread), so that it overlaps with
+ * the sandbox gates that run before the cost gate; the cost gate then finds the verdicts in the cache.
+ */
+export function prefetchRegexAnalysis(files: ReadonlyMap<string, string>): void {
+  for (const use of findRegexes(files)) void analyseRegex(use.source, use.flags).catch(() => undefined);
 }
 
 async function runRecheck(source: string, flags: string): Promise<RegexVerdict> {

@@ -14,6 +14,8 @@ type Schema = Record<string, unknown>;
 
 /** How long the "long" strings and "large" arrays are when the contract sets no maximum. */
 export const LONG_SIZE = 2000;
+/** The largest string or array an edge input has. */
+const MAX_EDGE_SIZE = 5000;
 /** At most this many edge values per schema. */
 const MAX_VALUES = 60;
 
@@ -190,7 +192,9 @@ function typedEdges(type: string, s: Schema, root: JsonSchema, depth: number): u
 function stringEdges(s: Schema): string[] {
   const minLength = num(s['minLength']) ?? 0;
   const maxLength = num(s['maxLength']);
-  const long = maxLength ?? LONG_SIZE;
+  // The contract's maximum, up to MAX_EDGE_SIZE: beyond that, size is the cost gate's business (it grows inputs
+  // to the contract's maximum and measures), and a million-character edge would slow every run for nothing.
+  const long = Math.min(maxLength ?? LONG_SIZE, MAX_EDGE_SIZE);
   const out: string[] = [];
   // The sizes first: exactly the minimum, exactly the maximum (also in astral characters, which count one each
   // for the contract but two for `.length`), and a long run with spaces for the unbounded case.
@@ -219,7 +223,7 @@ function arrayEdges(s: Schema, root: JsonSchema, depth: number): unknown[] {
   for (const item of items.slice(0, 24)) out.push(Array.from({ length: Math.max(1, minItems) }, () => item));
   // Two equal items (duplicates), all different items, and the maximum size.
   out.push([items[0], items[0]], items.slice(0, Math.max(minItems, Math.min(items.length, maxItems))));
-  const size = Math.max(minItems, Math.min(maxItems, LONG_SIZE));
+  const size = Math.max(minItems, Math.min(maxItems, LONG_SIZE, MAX_EDGE_SIZE));
   out.push(Array.from({ length: size }, (_, i) => items[i % items.length]));
   out.push(Array.from({ length: size }, () => items[0]));
   return out;

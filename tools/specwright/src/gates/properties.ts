@@ -19,7 +19,7 @@ import { errorMessage, seedFrom, show } from './util';
 /** How many timed-out (or crashed) calls one export may cost before further shrinking is given up. */
 const MAX_EXPENSIVE_FAILURES = 5;
 /** Edge inputs per export, run before the drawn ones. */
-const MAX_EDGE_TUPLES = 250;
+const MAX_EDGE_TUPLES = 150;
 
 class CandidateFailure extends Error {
   override name = 'CandidateFailure';

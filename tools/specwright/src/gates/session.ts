@@ -6,7 +6,7 @@
 import type { GateName, GateVerdict } from '../types';
 import type { Gate, GateInput, GateSession } from './gate';
 import { GateContext, type GateSessionOptions, type SessionGateName } from './context';
-import { createCostGate } from './cost';
+import { createCostGate, prefetchRegexAnalysis } from './cost';
 import { createDifferentialGate } from './differential';
 import { createExamplesGate } from './examples';
 import { createPurityGate } from './locale';
@@ -60,6 +60,7 @@ export async function runGates(session: GateSession, input: GateInput): Promise<
   const verdicts: GateVerdict[] = [];
   const context = (session as Partial<SpecwrightGateSession>).context;
   context?.sandbox.beginScope(input);
+  if (context?.options.gates.cost) prefetchRegexAnalysis(input.files);
   let blockedBy: GateName | undefined;
   try {
     for (const gate of session.gates) {
