@@ -189,7 +189,8 @@ async function measureGrowth(
       const outcome = await worker.call(exported.name, tuple, context.options.callTimeoutMs);
       if (outcome.kind === 'timeout') return { sizes, ms, args: tuple, timedOut: true };
       if (outcome.kind !== 'returned' && outcome.kind !== 'threw') return undefined;
-      ms.push(outcome.ms);
+      // CPU time when the child reports it: on a busy machine wall time jumps with every preemption.
+      ms.push(outcome.kind === 'returned' ? (outcome.cpuMs ?? outcome.ms) : outcome.ms);
     }
     return { sizes, ms, args: tuples[3]! };
   }

@@ -24,7 +24,8 @@ export interface SpecwrightGateSession extends GateSession {
   readonly context: GateContext;
 }
 
-const ORDER: SessionGateName[] = ['types', 'safety', 'examples', 'properties', 'purity', 'cost', 'differential', 'tests'];
+// The differential gate comes last: the spec's own tests speak with more authority than the reviewed version.
+const ORDER: SessionGateName[] = ['types', 'safety', 'examples', 'properties', 'purity', 'cost', 'tests', 'differential'];
 
 export function createGateSession(workspaceRoot: string, options: GateSessionOptions = {}): SpecwrightGateSession {
   const context = new GateContext(workspaceRoot, options);

@@ -7,6 +7,12 @@
 'use strict';
 const send = process.send.bind(process);
 const exit = process.exit.bind(process);
+// CPU time of this process, for the cost gate: unlike wall time it does not grow when other processes take the CPU.
+const cpuUsage = process.cpuUsage.bind(process);
+function cpuMsSince(start) {
+  const used = cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
 const functions = new Map();
 let invariants = {};
 function snapshot(value) {
@@ -119,6 +125,7 @@ process.on('message', async (message) => {
     // (purity) call get their own untouched copy.
     const pristine = checks.purity || rules.length > 0 ? snapshot(message.args) : undefined;
     const started = process.hrtime.bigint();
+    const cpuStart = cpuUsage();
     let value;
     try {
       value = fn(...message.args);
@@ -133,7 +140,7 @@ process.on('message', async (message) => {
       return;
     }
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const report = { t: 'result', id: message.id, ok: true, value, ms };
+    const report = { t: 'result', id: message.id, ok: true, value, ms, cpuMs: cpuMsSince(cpuStart) };
     if (checks.purity && pristine.ok) {
       const purity = {};
       const mutated = difference(pristine.value, message.args, 'args', 0);

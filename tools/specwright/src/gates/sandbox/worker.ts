@@ -58,7 +58,7 @@ export interface WorkerOptions {
 }
 
 export type CallOutcome =
-  | { kind: 'returned'; value: unknown; ms: number; unserializable?: string; purity?: PurityReport; invariants?: InvariantFailure[] }
+  | { kind: 'returned'; value: unknown; ms: number; cpuMs?: number; unserializable?: string; purity?: PurityReport; invariants?: InvariantFailure[] }
   | { kind: 'threw'; error: ThrownError; ms: number; purity?: PurityReport }
   | { kind: 'timeout'; ms: number }
   | { kind: 'crashed'; message: string }
@@ -93,6 +93,7 @@ interface ChildMessage {
   errors?: Array<{ module: string; error: ThrownError }>;
   purity?: PurityReport;
   invariants?: InvariantFailure[];
+  cpuMs?: number;
 }
 
 export class SandboxWorker {
@@ -239,6 +240,7 @@ export class SandboxWorker {
             kind: 'returned',
             value: message.value,
             ms: message.ms ?? 0,
+            ...(message.cpuMs !== undefined ? { cpuMs: message.cpuMs } : {}),
             ...(message.unserializable ? { unserializable: message.unserializable } : {}),
             ...(message.purity ? { purity: message.purity } : {}),
             ...(message.invariants ? { invariants: message.invariants } : {}),
