@@ -31,7 +31,9 @@ export class SandboxPool {
     let worker = this.workers.get(input);
     if (!worker) {
       worker = stageCode({ workspaceRoot: input.workspaceRoot, files: input.files, tmpRoot: this.tmpRoot }).then((code) => {
-        const created = new SandboxWorker(code, this.settings, input.spec.spec.constraints?.capabilities ?? [], input.workspaceRoot);
+        const constraints = input.spec.spec.constraints;
+        const created = new SandboxWorker(code, this.settings, constraints?.capabilities ?? [], input.workspaceRoot, { pure: constraints?.pure === true });
+        created.onHang = (description) => this.markHung(input, description);
         this.live.add(created);
         input.signal?.addEventListener('abort', () => void created.close(), { once: true });
         return created;

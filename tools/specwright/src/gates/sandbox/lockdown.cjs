@@ -1,0 +1,166 @@
+/*
+ * The sandbox lockdown: loaded with `node --require lockdown.cjs` into every process that runs candidate code (the
+ * examples/properties runner and vitest's test workers), before any candidate code. It takes away what the spec
+ * grants no capability for, at the level of the built-in modules themselves, so that every way of reaching them —
+ * `require`, `import`, `process.getBuiltinModule`, a destructured alias, a computed name — gets the same denied stub:
+ *
+ * - network: the functions of net/http/https/http2/dgram/dns/tls and the fetch/WebSocket/EventSource globals;
+ * - child processes and workers: child_process, cluster, worker_threads.Worker;
+ * - never granted: process.binding/_linkedBinding/dlopen, process.kill/chdir/setuid…, inspector, wasi,
+ *   v8.setFlagsFromString, and (runner only) vm;
+ * - timers, for pure specs without the 'timers' capability (runner only);
+ * - the environment: reads from candidate code are recorded when 'env' is not granted (the env is scrubbed anyway).
+ *
+ * Each denial throws an Error with code ERR_SANDBOX_DENIED and `capability`, and is also recorded in
+ * a list the runner drains after every call, so a denial the candidate catches and swallows is still reported.
+ * This is one layer: the OS (network namespace, read-only mounts) and Node's permission model are the others.
+ *
+ * Configuration: the SPECWRIGHT_SANDBOX environment variable (JSON), removed from the environment here.
+ */
+'use strict';
+(function lockdown() {
+  const raw = process.env.SPECWRIGHT_SANDBOX;
+  delete process.env.SPECWRIGHT_SANDBOX;
+  let config = {};
+  try {
+    config = raw ? JSON.parse(raw) : {};
+  } catch (_) {
+    config = {};
+  }
+  const grants = new Set(Array.isArray(config.grants) ? config.grants : []);
+  const mode = config.mode === 'tests' ? 'tests' : 'runner';
+  const candidateRoot = typeof config.candidateRoot === 'string' ? config.candidateRoot : undefined;
+  const Module = require('module');
+  const ownFile = __filename;
+
+  const denials = [];
+  // The runner takes this drain (and deletes it) before any candidate code loads, so the candidate cannot erase
+  // its own record.
+  Object.defineProperty(globalThis, Symbol.for('specwright.denials'), {
+    value: () => denials.splice(0, denials.length),
+    enumerable: false,
+    configurable: true,
+    writable: false,
+  });
+
+  /** `file:line:col` of the first stack frame that is not this file nor Node's internals. */
+  function callerFrame() {
+    const stack = String(new Error().stack || '').split('\n').slice(1);
+    for (const line of stack) {
+      const match = /\(?((?:\/|[A-Za-z]:\\)[^\s()]*?):(\d+):(\d+)\)?\s*$/.exec(line);
+      if (!match) continue;
+      if (match[1] === ownFile || match[1].startsWith('node:')) continue;
+      return `${match[1]}:${match[2]}:${match[3]}`;
+    }
+    return undefined;
+  }
+
+  function record(capability, api) {
+    const at = callerFrame();
+    if (denials.length < 50) denials.push({ capability, api, at });
+    return at;
+  }
+
+  function deniedError(capability, api, at) {
+    const error = new Error(`sandbox: ${api} needs capability '${capability}', which the spec does not grant`);
+    error.code = 'ERR_SANDBOX_DENIED';
+    error.capability = capability;
+    error.api = api;
+    if (at) error.at = at;
+    return error;
+  }
+
+  function stub(capability, api) {
+    const denied = function () {
+      throw deniedError(capability, api, record(capability, api));
+    };
+    Object.defineProperty(denied, 'name', { value: api.split('.').pop() });
+    return denied;
+  }
+
+  // Streams created lazily on first use build net/tty sockets: create them now, before net is stubbed.
+  try {
+    void process.stdout;
+    void process.stderr;
+  } catch (_) {}
+
+  /** Replaces `names` (or every function) of a built-in, in place: require, import and getBuiltinModule all see it. */
+  function stubModule(name, capability, names) {
+    let exported;
+    try {
+      exported = require(name);
+    } catch (_) {
+      return;
+    }
+    const keys = names || Object.keys(exported).filter((key) => typeof exported[key] === 'function');
+    for (const key of keys) {
+      try {
+        Object.defineProperty(exported, key, { value: stub(capability, `${name}.${key}`), writable: false, configurable: false, enumerable: true });
+      } catch (_) {}
+    }
+  }
+
+  if (!grants.has('net')) {
+    // the underscore modules are the public doors behind http/tls: stub them too
+    for (const name of ['net', 'http', 'https', 'http2', 'dgram', 'dns', 'dns/promises', 'tls', '_tls_wrap', '_http_client', '_http_agent', '_http_server']) stubModule(name, 'net');
+    for (const name of ['fetch', 'WebSocket', 'EventSource', 'XMLHttpRequest']) {
+      try {
+        Object.defineProperty(globalThis, name, { value: stub('net', name), writable: false, configurable: false, enumerable: false });
+      } catch (_) {}
+    }
+  }
+  if (!grants.has('child_process')) {
+    stubModule('child_process', 'child_process');
+    stubModule('cluster', 'child_process', ['fork', 'setupPrimary', 'setupMaster']);
+    stubModule('worker_threads', 'child_process', ['Worker']);
+  }
+  stubModule('inspector', 'never', undefined);
+  stubModule('wasi', 'never', ['WASI']);
+  stubModule('v8', 'never', ['setFlagsFromString', 'writeHeapSnapshot', 'getHeapSnapshot']);
+  stubModule('trace_events', 'never', ['createTracing']);
+  if (mode === 'runner') stubModule('vm', 'never', undefined);
+
+  for (const key of ['binding', '_linkedBinding', 'dlopen', 'kill', 'chdir', 'umask', 'setuid', 'setgid', 'seteuid', 'setegid', 'setgroups', 'initgroups', 'abort', '_debugProcess', 'setSourceMapsEnabled', 'loadEnvFile']) {
+    try {
+      if (key in process) Object.defineProperty(process, key, { value: stub('never', `process.${key}`), writable: false, configurable: false });
+    } catch (_) {}
+  }
+
+  if (mode === 'runner' && config.pure === true && !grants.has('timers')) {
+    for (const key of ['setTimeout', 'setInterval', 'setImmediate']) {
+      try {
+        Object.defineProperty(globalThis, key, { value: stub('timers', key), writable: false, configurable: false });
+      } catch (_) {}
+    }
+    stubModule('timers', 'timers', ['setTimeout', 'setInterval', 'setImmediate']);
+    stubModule('timers/promises', 'timers', ['setTimeout', 'setInterval', 'setImmediate']);
+  }
+
+  if (!grants.has('env') && candidateRoot) {
+    // The environment is PATH only; a read from the candidate's own code still says it wanted more.
+    const real = process.env;
+    const fromCandidate = () => {
+      const at = callerFrame();
+      return at !== undefined && at.startsWith(candidateRoot) ? at : undefined;
+    };
+    const guarded = new Proxy(real, {
+      get(target, key) {
+        if (typeof key === 'string' && fromCandidate() !== undefined) record('env', `process.env.${key}`);
+        return Reflect.get(target, key);
+      },
+      ownKeys(target) {
+        if (fromCandidate() !== undefined) record('env', 'process.env');
+        return Reflect.ownKeys(target);
+      },
+    });
+    try {
+      Object.defineProperty(process, 'env', { value: guarded, writable: false, configurable: false, enumerable: true });
+    } catch (_) {}
+  }
+
+  // `import` of a built-in reads its ESM facade, which is synced here; require and process.getBuiltinModule return
+  // the stubbed exports objects themselves.
+  try {
+    Module.syncBuiltinESMExports();
+  } catch (_) {}
+})();
