@@ -47,7 +47,7 @@
   function callerFrame() {
     const stack = String(new Error().stack || '').split('\n').slice(1);
     for (const line of stack) {
-      const match = /\(?((?:\/|[A-Za-z]:\\)[^\s()]*?):(\d+):(\d+)\)?\s*$/.exec(line);
+      const match = /(?:\(|at )((?:\/|[A-Za-z]:\\)[^\s()]*?):(\d+):(\d+)\)?\s*$/.exec(line);
       if (!match) continue;
       if (match[1] === ownFile || match[1].startsWith('node:')) continue;
       return `${match[1]}:${match[2]}:${match[3]}`;
@@ -55,9 +55,16 @@
     return undefined;
   }
 
+  // In vitest's workers nobody drains the list: each denial is printed to stderr, where the tests gate finds it.
+  const writeSync = require('fs').writeSync;
   function record(capability, api) {
     const at = callerFrame();
     if (denials.length < 50) denials.push({ capability, api, at });
+    if (mode === 'tests') {
+      try {
+        writeSync(2, `\n[specwright-sandbox-denied] ${JSON.stringify({ capability, api, at })}\n`);
+      } catch (_) {}
+    }
     return at;
   }
 
@@ -79,10 +86,11 @@
   }
 
   // Streams created lazily on first use build net/tty sockets: create them now, before net is stubbed.
-  try {
-    void process.stdout;
-    void process.stderr;
-  } catch (_) {}
+  for (const stream of ['stdin', 'stdout', 'stderr']) {
+    try {
+      void process[stream];
+    } catch (_) {}
+  }
 
   /** Replaces `names` (or every function) of a built-in, in place: require, import and getBuiltinModule all see it. */
   function stubModule(name, capability, names) {
