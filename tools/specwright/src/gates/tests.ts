@@ -387,6 +387,9 @@ function toWorkspacePath(file: string, projectRoot: string): string {
   return file.split(path.sep).join('/').startsWith(projectRoot) ? file : posix.join(projectRoot, file);
 }
 
+/** Node's permission model says only this; in a test worker, where child processes are stubbed, it means the file system. */
+const PERMISSION_DENIED = /\b(?:Error: )?Access to this API has been restricted\b/g;
+
 function summarizeFailure(text: string, projectRoot: string): { message: string; at?: string } {
   const lines = text.split('\n');
   const messageLines: string[] = [];
@@ -400,7 +403,10 @@ function summarizeFailure(text: string, projectRoot: string): { message: string;
     if (/^\s+at\s/.test(line)) continue;
     if (!at) messageLines.push(line);
   }
-  return { message: oneLine(messageLines.join(' '), 700), ...(at ? { at } : {}) };
+  const message = messageLines
+    .join(' ')
+    .replace(PERMISSION_DENIED, `the sandbox denied it: Node's permission model refused a file-system access outside the test's copy (capability 'fs'): ${capabilityAdvice('fs')}`);
+  return { message: oneLine(message, 700), ...(at ? { at } : {}) };
 }
 
 export function createTestsGate(context: GateContext): Gate {

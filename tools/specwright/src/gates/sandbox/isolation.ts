@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Capability } from '../../types';
+import { SpecwrightError } from '../../errors';
 import { minimalEnv, permissionFlag } from '../util';
 
 export const LOCKDOWN_FILE = path.join(__dirname, 'lockdown.cjs');
@@ -154,4 +155,27 @@ export function killGroup(pid: number | undefined): void {
       /* already gone */
     }
   }
+}
+
+/** Whether strong isolation is required: the plugin option, or SPECWRIGHT_REQUIRE_STRONG_ISOLATION=1 (CI). */
+export function strongIsolationRequired(option: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  const fromEnv = env['SPECWRIGHT_REQUIRE_STRONG_ISOLATION'];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv !== '0' && fromEnv !== 'false';
+  return option === true;
+}
+
+/**
+ * The line a run prints once before any candidate code runs, or an error when strong isolation is required and
+ * not available (nothing has been generated or written yet at that point).
+ */
+export function isolationNotice(required: boolean, env: NodeJS.ProcessEnv = process.env): string {
+  const isolation = detectIsolation(env);
+  if (required && isolation.level !== 'strong') {
+    throw new SpecwrightError(`strong isolation is required, but this machine only gives ${isolation.summary.replace(/^warning: isolation: /, '')}`, {
+      expected: 'unprivileged user namespaces (`unshare -rn true` succeeds) and a Node version with the permission model (20+)',
+      fix: 'run on Linux with unprivileged user namespaces enabled (sysctl kernel.unprivileged_userns_clone=1 / a container that allows them), or unset requireStrongIsolation / SPECWRIGHT_REQUIRE_STRONG_ISOLATION to accept weak isolation',
+      code: 'WEAK_ISOLATION',
+    });
+  }
+  return isolation.summary;
 }

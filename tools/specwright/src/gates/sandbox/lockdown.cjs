@@ -43,16 +43,26 @@
     writable: false,
   });
 
-  /** `file:line:col` of the first stack frame that is not this file nor Node's internals. */
-  function callerFrame() {
-    const stack = String(new Error().stack || '').split('\n').slice(1);
-    for (const line of stack) {
-      const match = /(?:\(|at )((?:\/|[A-Za-z]:\\)[^\s()]*?):(\d+):(\d+)\)?\s*$/.exec(line);
-      if (!match) continue;
-      if (match[1] === ownFile || match[1].startsWith('node:')) continue;
-      return `${match[1]}:${match[2]}:${match[3]}`;
+  /** The absolute `file:line:col` frames of the current stack, outside this file (Node's own frames included). */
+  function frames() {
+    const out = [];
+    for (const line of String(new Error().stack || '').split('\n').slice(1)) {
+      const match = /(?:\(|at )((?:node:|\/|[A-Za-z]:\\)[^\s()]*?):(\d+):(\d+)\)?\s*$/.exec(line);
+      if (match && match[1] !== ownFile) out.push(`${match[1]}:${match[2]}:${match[3]}`);
     }
-    return undefined;
+    return out;
+  }
+
+  /** Where a denied call came from: the first frame in the candidate's code, else the first one outside Node. */
+  function callerFrame() {
+    const all = frames();
+    return (candidateRoot && all.find((frame) => frame.startsWith(candidateRoot))) || all.find((frame) => !frame.startsWith('node:'));
+  }
+
+  /** Whether the candidate's code itself (not Node on its behalf) is the immediate caller. */
+  function calledByCandidate() {
+    const first = frames()[0];
+    return first !== undefined && candidateRoot !== undefined && first.startsWith(candidateRoot);
   }
 
   // In vitest's workers nobody drains the list: each denial is printed to stderr, where the tests gate finds it.
@@ -108,9 +118,30 @@
     }
   }
 
+  /** Stubs prototype methods of a built-in class, captured before the module's exports are stubbed. */
+  function stubMethods(name, className, methods) {
+    const prototype = prototypes[`${name}.${className}`];
+    if (!prototype) return;
+    for (const method of methods) {
+      try {
+        Object.defineProperty(prototype, method, { value: stub('net', `${name}.${className}.prototype.${method}`), writable: false, configurable: false });
+      } catch (_) {}
+    }
+  }
+  const prototypes = {};
+  try {
+    prototypes['net.Socket'] = require('net').Socket.prototype;
+    prototypes['net.Server'] = require('net').Server.prototype;
+    prototypes['dgram.Socket'] = require('dgram').Socket.prototype;
+  } catch (_) {}
+
   if (!grants.has('net')) {
     // the underscore modules are the public doors behind http/tls: stub them too
     for (const name of ['net', 'http', 'https', 'http2', 'dgram', 'dns', 'dns/promises', 'tls', '_tls_wrap', '_http_client', '_http_agent', '_http_server']) stubModule(name, 'net');
+    // Sockets that already exist (stdio pipes) lead to the classes: stub the methods that open connections too.
+    stubMethods('net', 'Socket', ['connect']);
+    stubMethods('net', 'Server', ['listen']);
+    stubMethods('dgram', 'Socket', ['bind', 'connect', 'send']);
     for (const name of ['fetch', 'WebSocket', 'EventSource', 'XMLHttpRequest']) {
       try {
         Object.defineProperty(globalThis, name, { value: stub('net', name), writable: false, configurable: false, enumerable: false });
@@ -147,17 +178,13 @@
   if (!grants.has('env') && candidateRoot) {
     // The environment is PATH only; a read from the candidate's own code still says it wanted more.
     const real = process.env;
-    const fromCandidate = () => {
-      const at = callerFrame();
-      return at !== undefined && at.startsWith(candidateRoot) ? at : undefined;
-    };
     const guarded = new Proxy(real, {
       get(target, key) {
-        if (typeof key === 'string' && fromCandidate() !== undefined) record('env', `process.env.${key}`);
+        if (typeof key === 'string' && calledByCandidate()) record('env', `process.env.${key}`);
         return Reflect.get(target, key);
       },
       ownKeys(target) {
-        if (fromCandidate() !== undefined) record('env', 'process.env');
+        if (calledByCandidate()) record('env', 'process.env');
         return Reflect.ownKeys(target);
       },
     });
