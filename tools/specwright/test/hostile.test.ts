@@ -241,10 +241,13 @@ describe('hostile corpus: nothing a candidate does while gated reaches the machi
 });
 
 describe('hostile corpus, statically: the safety rules see through the indirection too', () => {
+  // a loop that never ends is not something syntax rules decide: the sandbox's timeout does
+  const STATIC = CASES.map((hostile, index) => ({ hostile, index })).filter(({ hostile }) => hostile.payload !== 'for (;;) {}');
+
   it('flags every case in the safety gate', async () => {
     const ws = tempWorkspace({ 'libs/hostile/package.json': PACKAGE_JSON('hostile') });
     const server = await startFakeOpenAI();
-    const files = Object.fromEntries(CASES.map((hostile, index) => [`libs/hostile/src/case-${index}.spec.yaml`, specFor(index, { ...hostile, where: hostile.where === 'test' ? 'call' : hostile.where })]));
+    const files = Object.fromEntries(STATIC.map(({ hostile, index }) => [`libs/hostile/src/case-${index}.spec.yaml`, specFor(index, { ...hostile, where: hostile.where === 'test' ? 'call' : hostile.where })]));
     for (const [path, content] of Object.entries(files)) ws.write(path, content);
     const fill = (text: string): string => text.replaceAll('MARKER', '/tmp/x').replaceAll('PIDFILE', '/tmp/p').replaceAll('SECRETFILE', '/etc/passwd').replaceAll('PORT', '9').replaceAll('TOKEN', 't');
     server.fallback = (request) => {
@@ -263,9 +266,9 @@ describe('hostile corpus, statically: the safety rules see through the indirecti
         log: () => undefined,
         gates: gates.run,
       });
-      const missed = result.outcomes.filter((o) => !/last failure in gate "(safety|types)"/.test(o.message ?? '')).map((o) => `${o.id}: ${o.result} ${o.message ?? ''}`);
+      const missed = result.outcomes.filter((o) => !/last failure in gate "safety"/.test(o.message ?? '')).map((o) => `${o.id}: ${o.result} ${o.message ?? ''}`);
       expect(missed).toEqual([]);
-      expect(result.outcomes.filter((o) => /gate "safety"/.test(o.message ?? '')).length).toBe(CASES.length);
+      expect(result.outcomes).toHaveLength(STATIC.length);
     } finally {
       await gates.dispose();
       await server.close();

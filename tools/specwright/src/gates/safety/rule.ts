@@ -7,6 +7,7 @@ import type ts from 'typescript';
 import type { Capability, Finding } from '../../types';
 import type { GateInput } from '../gate';
 import type { ImportPolicy } from './import-policy';
+import type { Resolver } from './resolve';
 
 export type SafetyRule =
   | 'no-eval'
@@ -24,7 +25,10 @@ export type SafetyRule =
   | 'pure-no-mutable-state'
   | 'no-network'
   | 'no-process-control'
-  | 'no-global-mutation';
+  | 'no-global-mutation'
+  | 'no-computed-global-access'
+  | 'no-module-loader'
+  | 'no-foreign-mutation';
 
 export interface SafetyFinding extends Finding {
   rule: SafetyRule;
@@ -50,6 +54,8 @@ export interface RuleContext {
   /** `constraints.security` of the spec. */
   readonly security: boolean;
   readonly imports: ImportPolicy;
+  /** What expressions refer to through aliases, computed names, Reflect and module loads (see resolve.ts). */
+  readonly resolver: Resolver;
   report(node: ts.Node, message: string): void;
   /** Report under another rule id (for rules that share one analysis, like the import policy). */
   reportAs(rule: SafetyRule, node: ts.Node, message: string): void;
