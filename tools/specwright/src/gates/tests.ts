@@ -19,7 +19,7 @@ import ts from 'typescript';
 import type { Capability, Finding, GateVerdict } from '../types';
 import type { Gate, GateInput } from './gate';
 import type { GateContext } from './context';
-import { track, trackDir, untrack, untrackDir } from './reaper';
+import { markOwner, track, trackDir, untrack, untrackDir } from './reaper';
 import { capabilityAdvice, scrubCandidateText } from './sandbox/denials';
 import { detectIsolation, killGroup, nodeIsolationFlags, sandboxEnv, wrapCommand } from './sandbox/isolation';
 import { fileExistsOnDisk, oneLine, posix, resolveRelative, stripExtension, toAbsolute } from './util';
@@ -104,6 +104,7 @@ export async function stageProject(
 ): Promise<StagedProject> {
   const dir = await fs.promises.realpath(await fs.promises.mkdtemp(path.join(tmpRoot, 'specwright-tests-')));
   trackDir(dir);
+  markOwner(dir);
   const stagePath = (rel: string): string => (rel ? path.join(dir, ...rel.split('/')) : dir);
 
   const populate = async (rel: string): Promise<void> => {

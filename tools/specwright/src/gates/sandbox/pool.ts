@@ -3,6 +3,7 @@
  * across gates while `runGates` holds a scope on the input.
  */
 import type { GateInput } from '../gate';
+import { sweepStaleStaging } from '../reaper';
 import { stageCode } from './staging';
 import { SandboxWorker, type SandboxSettings } from './worker';
 
@@ -15,7 +16,10 @@ export class SandboxPool {
   constructor(
     private readonly settings: SandboxSettings,
     private readonly tmpRoot?: string,
-  ) {}
+  ) {
+    // what an earlier run killed with SIGKILL left behind (its reaper gone too): removed before this run stages
+    sweepStaleStaging(tmpRoot);
+  }
 
   /** Keep the worker of `input` alive across gates until `endScope` (runGates does this). */
   beginScope(input: GateInput): void {
