@@ -102,8 +102,23 @@
     } catch (_) {}
   }
 
-  /** Replaces `names` (or every function) of a built-in, in place: require, import and getBuiltinModule all see it. */
+  /**
+   * Replaces `names` (or every function) of a built-in, in place: require, import and getBuiltinModule all see it.
+   * In the runner (CommonJS only: the candidate has no way to a native `import`) a module is stubbed when first
+   * loaded, through the two doors that load built-ins (Module._load, process.getBuiltinModule) — loading http2, tls
+   * or inspector up front would cost every sandbox start a tenth of a second. vitest's workers import natively, so
+   * there every module is stubbed up front.
+   */
+  const lazy = new Map();
   function stubModule(name, capability, names) {
+    if (mode === 'runner' && !require('module').isBuiltin(name)) return;
+    if (mode === 'runner' && name !== 'net') {
+      lazy.set(name, [capability, names]);
+      return;
+    }
+    stubNow(name, capability, names);
+  }
+  function stubNow(name, capability, names) {
     let exported;
     try {
       exported = require(name);
@@ -191,6 +206,41 @@
     try {
       Object.defineProperty(process, 'env', { value: guarded, writable: false, configurable: false, enumerable: true });
     } catch (_) {}
+  }
+
+  if (mode === 'runner' && lazy.size > 0) {
+    const stubOnFirstLoad = (request) => {
+      if (typeof request !== 'string') return;
+      const name = request.startsWith('node:') ? request.slice(5) : request;
+      const pending = lazy.get(name);
+      if (!pending) return;
+      lazy.delete(name);
+      stubNow(name, pending[0], pending[1]);
+    };
+    const load = Module._load;
+    try {
+      Object.defineProperty(Module, '_load', {
+        value: function (request) {
+          stubOnFirstLoad(request);
+          return Reflect.apply(load, this, arguments);
+        },
+        writable: false,
+        configurable: false,
+      });
+    } catch (_) {}
+    const getBuiltinModule = process.getBuiltinModule;
+    if (typeof getBuiltinModule === 'function') {
+      try {
+        Object.defineProperty(process, 'getBuiltinModule', {
+          value: function (request) {
+            stubOnFirstLoad(request);
+            return Reflect.apply(getBuiltinModule, process, arguments);
+          },
+          writable: false,
+          configurable: false,
+        });
+      } catch (_) {}
+    }
   }
 
   // `import` of a built-in reads its ESM facade, which is synced here; require and process.getBuiltinModule return
