@@ -17,6 +17,11 @@ export interface SpecwrightPluginOptions {
   generateTargetName?: string;
   verifyTargetName?: string;
   reviewTargetName?: string;
+  /**
+   * Refuse to run candidate code unless it is strongly isolated (network namespace + Node permission model); CI
+   * should set it. The env var SPECWRIGHT_REQUIRE_STRONG_ISOLATION=1 does the same.
+   */
+  requireStrongIsolation?: boolean;
 }
 
 export type ProviderName = 'openai' | 'replay' | 'record';
@@ -35,6 +40,7 @@ export const DEFAULT_OPTIONS: NormalizedOptions = {
   generateTargetName: 'generate-from-spec',
   verifyTargetName: 'verify-spec',
   reviewTargetName: 'review-spec',
+  requireStrongIsolation: false,
 };
 
 export function normalizeOptions(options: SpecwrightPluginOptions | undefined): NormalizedOptions {

@@ -76,7 +76,7 @@ export function createDifferentialGate(context: GateContext): Gate {
         comparisonInputs(context, input, exported, context.options.differentialRuns, 120).map((args) => ({ export: exported.name, args })),
       );
       const code = await stageCode({ workspaceRoot: input.workspaceRoot, files: previous.files, ...(context.options.tmpRoot ? { tmpRoot: context.options.tmpRoot } : {}) });
-      const old = new SandboxWorker(code, context.sandboxSettings, spec.constraints?.capabilities ?? [], input.workspaceRoot);
+      const old = new SandboxWorker(code, context.sandboxSettings, spec.constraints?.capabilities ?? [], input.workspaceRoot, { pure: spec.constraints?.pure === true });
       let disagreements: Disagreement[];
       try {
         const loaded = await old.exports();

@@ -8,6 +8,7 @@ import ts from 'typescript';
 import type { Capability, GateVerdict } from '../types';
 import type { Gate, GateInput } from './gate';
 import { ImportPolicy, RULES } from './safety/index';
+import { Resolver } from './safety/resolve';
 import type { NodeKindName, RuleContext, SafetyContext, SafetyFinding, SafetyRule, SafetyRuleModule } from './safety/rule';
 import { isCodeFile } from './util';
 
@@ -63,6 +64,7 @@ function checkFile(file: string, content: string, safety: SafetyContext, imports
 
   // Each rule's visitor, re-keyed from kind names to kind numbers once per file.
   const handlers = new Map<ts.SyntaxKind, Handler[]>();
+  const resolver = new Resolver(sourceFile);
   for (const rule of rules) {
     const context: RuleContext = {
       file,
@@ -72,6 +74,7 @@ function checkFile(file: string, content: string, safety: SafetyContext, imports
       security: constraints?.security === true,
       forbid: constraints?.forbid ?? [],
       imports,
+      resolver,
       report: (node, message) => reportAs(rule.id, node, message),
       reportAs,
     };

@@ -13,7 +13,7 @@ export {
   type CallOutcome,
   type InvariantFailure,
   type PurityReport,
-  type WorkerOptions,
+  type SandboxWorkerOptions,
   type SandboxSettings,
   type ThrownError,
 } from './sandbox/worker';

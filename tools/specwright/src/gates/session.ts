@@ -65,12 +65,22 @@ export async function runGates(session: GateSession, input: GateInput): Promise<
   let blockedBy: GateName | undefined;
   try {
     for (const gate of session.gates) {
-      if (blockedBy || input.signal?.aborted) {
+      // A candidate that did not terminate has cost its one timeout: running more of it would only cost more.
+      const hung = context?.sandbox.hungOn(input);
+      if (blockedBy || hung || input.signal?.aborted) {
         verdicts.push({
           gate: gate.name,
           ok: false,
           skipped: true,
-          findings: [{ message: blockedBy ? `skipped: the blocking gate '${blockedBy}' failed` : 'skipped: the run was cancelled' }],
+          findings: [
+            {
+              message: blockedBy
+                ? `skipped: the blocking gate '${blockedBy}' failed`
+                : hung
+                  ? `skipped: the candidate did not terminate in the sandbox on ${hung}; fix that first`
+                  : 'skipped: the run was cancelled',
+            },
+          ],
           ms: 0,
         });
         continue;

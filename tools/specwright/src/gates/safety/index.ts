@@ -7,11 +7,14 @@ import { forbiddenModule } from './rules/forbidden-module';
 import { importNotAllowed } from './rules/import-not-allowed';
 import { noDynamicImport } from './rules/no-dynamic-import';
 import { noDynamicRequire } from './rules/no-dynamic-require';
+import { noComputedGlobalAccess } from './rules/no-computed-global-access';
 import { noEval } from './rules/no-eval';
+import { noForeignMutation } from './rules/no-foreign-mutation';
 import { noFunctionConstructor } from './rules/no-function-constructor';
 import { noGlobalMutation } from './rules/no-global-mutation';
 import { noHardcodedSecret } from './rules/no-hardcoded-secret';
 import { noMathRandom } from './rules/no-math-random';
+import { noModuleLoader } from './rules/no-module-loader';
 import { noNetwork } from './rules/no-network';
 import { noProcessControl } from './rules/no-process-control';
 import { noProcessEnv } from './rules/no-process-env';
@@ -38,6 +41,9 @@ export const RULES: readonly SafetyRuleModule[] = [
   pureNoClock,
   pureNoTimers,
   noHardcodedSecret,
+  noComputedGlobalAccess,
+  noModuleLoader,
+  noForeignMutation,
   forbiddenApi,
 ];
 

@@ -7,6 +7,7 @@ import type ts from 'typescript';
 import type { Capability, Finding } from '../../types';
 import type { GateInput } from '../gate';
 import type { ImportPolicy } from './import-policy';
+import type { Resolver } from './resolve';
 
 export type SafetyRule =
   | 'no-eval'
@@ -25,6 +26,9 @@ export type SafetyRule =
   | 'no-network'
   | 'no-process-control'
   | 'no-global-mutation'
+  | 'no-computed-global-access'
+  | 'no-module-loader'
+  | 'no-foreign-mutation'
   | 'forbidden-api';
 
 export interface SafetyFinding extends Finding {
@@ -53,6 +57,8 @@ export interface RuleContext {
   /** `constraints.forbid` of the spec (empty when unset). */
   readonly forbid: readonly string[];
   readonly imports: ImportPolicy;
+  /** What expressions refer to through aliases, computed names, Reflect and module loads (see resolve.ts). */
+  readonly resolver: Resolver;
   report(node: ts.Node, message: string): void;
   /** Report under another rule id (for rules that share one analysis, like the import policy). */
   reportAs(rule: SafetyRule, node: ts.Node, message: string): void;

@@ -4,6 +4,7 @@
  */
 import type { GateInput } from '../gate';
 import { invariantsModuleSource } from '../invariants';
+import { sweepStaleStaging } from '../reaper';
 import { stageCode } from './staging';
 import { SandboxWorker, type SandboxSettings } from './worker';
 
@@ -16,7 +17,10 @@ export class SandboxPool {
   constructor(
     private readonly settings: SandboxSettings,
     private readonly tmpRoot?: string,
-  ) {}
+  ) {
+    // what an earlier run killed with SIGKILL left behind (its reaper gone too): removed before this run stages
+    sweepStaleStaging(tmpRoot);
+  }
 
   /** Keep the worker of `input` alive across gates until `endScope` (runGates does this). */
   beginScope(input: GateInput): void {
@@ -33,7 +37,9 @@ export class SandboxPool {
     if (!worker) {
       const invariantsSource = invariantsModuleSource(input.spec.spec);
       worker = stageCode({ workspaceRoot: input.workspaceRoot, files: input.files, tmpRoot: this.tmpRoot, ...(invariantsSource ? { invariantsSource } : {}) }).then((code) => {
-        const created = new SandboxWorker(code, this.settings, input.spec.spec.constraints?.capabilities ?? [], input.workspaceRoot);
+        const constraints = input.spec.spec.constraints;
+        const created = new SandboxWorker(code, this.settings, constraints?.capabilities ?? [], input.workspaceRoot, { pure: constraints?.pure === true });
+        created.onHang = (description) => this.markHung(input, description);
         this.live.add(created);
         input.signal?.addEventListener('abort', () => void created.close(), { once: true });
         return created;
@@ -70,7 +76,8 @@ export class SandboxPool {
    */
   async useWithEnv<T>(input: GateInput, env: Record<string, string>, fn: (worker: SandboxWorker, variant: SandboxWorker) => Promise<T>): Promise<T> {
     return this.use(input, async (worker) => {
-      const variant = new SandboxWorker(worker.code, this.settings, input.spec.spec.constraints?.capabilities ?? [], input.workspaceRoot, { env, sharedCode: true });
+      const constraints = input.spec.spec.constraints;
+      const variant = new SandboxWorker(worker.code, this.settings, constraints?.capabilities ?? [], input.workspaceRoot, { pure: constraints?.pure === true, env, sharedCode: true });
       try {
         return await fn(worker, variant);
       } finally {

@@ -1,8 +1,8 @@
 /*
  * The sandbox child: loads the staged candidate modules and answers calls from the parent (SandboxWorker) over the
- * IPC channel. Spawned by path with `node [isolation flags] -r preload.cjs runner.cjs`; it is never the candidate's
- * business to know about it, and it holds on to the few process functions it needs before any candidate code runs
- * (the lockdown removes them from `process` afterwards).
+ * IPC channel. Spawned by path as `node [isolation flags] --require lockdown.cjs runner.cjs`; it holds on to the few
+ * process functions it needs before any candidate code runs. Every answer carries what the lockdown denied since
+ * the previous one, so a denial the candidate caught is still reported.
  */
 'use strict';
 const send = process.send.bind(process);
@@ -13,6 +13,11 @@ function cpuMsSince(start) {
   const used = cpuUsage(start);
   return (used.user + used.system) / 1000;
 }
+const DENIALS = Symbol.for('specwright.denials');
+const denials = typeof globalThis[DENIALS] === 'function' ? globalThis[DENIALS] : () => [];
+delete globalThis[DENIALS];
+// the runner's own module (and through it the loader) is nothing the candidate needs
+try { Object.defineProperty(process, 'mainModule', { value: undefined, writable: false, configurable: false }); } catch (_) {}
 const functions = new Map();
 let invariants = {};
 function snapshot(value) {
@@ -72,10 +77,15 @@ function describeError(e) {
     }
   } catch (_) {}
   let name, message, stack;
-  try { name = e.name === undefined ? undefined : String(e.name); } catch (_) {}
-  try { message = e.message === undefined ? undefined : String(e.message); } catch (_) {}
-  try { stack = typeof e.stack === 'string' ? e.stack.split('\n').slice(0, 15).join('\n') : undefined; } catch (_) {}
-  return { name, message, chain, stack };
+  try { name = e.name === undefined ? undefined : String(e.name).slice(0, 200); } catch (_) {}
+  try { message = e.message === undefined ? undefined : String(e.message).slice(0, 2000); } catch (_) {}
+  try { stack = typeof e.stack === 'string' ? e.stack.split('\n').slice(0, 15).join('\n').slice(0, 4000) : undefined; } catch (_) {}
+  const described = { name, message, chain, stack };
+  // what a denial says about itself (permission model, lockdown, network namespace)
+  for (const key of ['code', 'capability', 'permission', 'api']) {
+    try { if (typeof e[key] === 'string') described[key] = e[key].slice(0, 100); } catch (_) {}
+  }
+  return described;
 }
 function reply(message) {
   try {
@@ -84,7 +94,7 @@ function reply(message) {
     // the value cannot be cloned (a function, a symbol…): describe it instead
     let description;
     try { description = Object.prototype.toString.call(message.value) + ' ' + String(message.value).slice(0, 200); } catch (_) { description = typeof message.value; }
-    send({ t: message.t, id: message.id, ok: message.ok, unserializable: description, ms: message.ms });
+    send({ t: message.t, id: message.id, ok: message.ok, unserializable: description, ms: message.ms, denials: message.denials });
   }
 }
 process.on('disconnect', () => exit(0));
@@ -110,7 +120,7 @@ process.on('message', async (message) => {
         errors.push({ module: message.invariants, error: describeError(error) });
       }
     }
-    send({ t: 'loaded', exports: [...functions.keys()], errors });
+    send({ t: 'loaded', exports: [...functions.keys()], errors, denials: denials() });
     return;
   }
   if (message.t === 'call') {
@@ -131,7 +141,7 @@ process.on('message', async (message) => {
       value = fn(...message.args);
       if (value && typeof value.then === 'function') value = await value;
     } catch (error) {
-      const report = { t: 'result', id: message.id, ok: false, error: describeError(error), ms: Number(process.hrtime.bigint() - started) / 1e6 };
+      const report = { t: 'result', id: message.id, ok: false, error: describeError(error), ms: Number(process.hrtime.bigint() - started) / 1e6, denials: denials() };
       if (checks.purity && pristine.ok) {
         const mutated = difference(pristine.value, message.args, 'args', 0);
         if (mutated) report.purity = { mutated };
@@ -172,6 +182,7 @@ process.on('message', async (message) => {
       }
       if (failed.length) report.invariants = failed;
     }
+    report.denials = denials();
     reply(report);
   }
 });

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import ts from 'typescript';
-import { trackDir, untrackDir } from '../reaper';
+import { markOwner, trackDir, untrackDir } from '../reaper';
 import {
   builtinName,
   fileExistsOnDisk,
@@ -63,6 +63,7 @@ export async function stageCode(options: StageOptions): Promise<StagedCode> {
   const created = await fs.promises.mkdtemp(path.join(options.tmpRoot ?? os.tmpdir(), 'specwright-sandbox-'));
   const dir = await fs.promises.realpath(created);
   trackDir(dir);
+  markOwner(dir);
   const codeRoot = path.join(dir, 'ws');
   const exists = (file: string): boolean => files.has(file) || fileExistsOnDisk(workspaceRoot, file);
   const read = (file: string): string => files.get(file) ?? fs.readFileSync(toAbsolute(workspaceRoot, file), 'utf8');

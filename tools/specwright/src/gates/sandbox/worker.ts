@@ -2,15 +2,17 @@
  * The worker: the parent's handle on one sandbox child (one per spec per attempt), spoken to over an IPC channel
  * (structured clone, so `undefined`, NaN and -0 survive). The child is `runner.cjs` of this folder, spawned by path.
  * Every call has a wall-clock budget; when it runs out the child is SIGKILLed, the call is reported as timed out and
- * the next call starts a fresh child. The child gets `--max-old-space-size`, a PATH-only environment,
- * `--disallow-code-generation-from-strings`, and Node's permission model where available (reads limited to the
- * staging dir and node_modules, no child processes or workers unless granted).
+ * the next call starts a fresh child — the whole process group is killed. The child runs under every isolation
+ * layer of `./isolation.ts` (namespaces, permission model, lockdown preload, no code from strings, frozen
+ * intrinsics, heap cap, PATH-only environment). What the lockdown denied during a call turns the call's outcome
+ * into a `SandboxDenied` throw naming the capability, even when the candidate caught the denial itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { Capability } from '../../types';
 import { track, untrack } from '../reaper';
-import { minimalEnv, permissionFlag } from '../util';
+import { capabilityAdvice, deniedCapability, describeDenial, scrubCandidateText, type Denial } from './denials';
+import { detectIsolation, killGroup, nodeIsolationFlags, sandboxEnv, wrapCommand } from './isolation';
 import type { StagedCode } from './staging';
 
 /** The child's script, a real file beside this module (spawned by path, never from a string). */
@@ -26,6 +28,12 @@ export interface ThrownError {
   thrown?: string;
   /** `file:line:col` of the first stack frame in the candidate's code (workspace-relative, source-mapped). */
   at?: string;
+  /** The error's `code` (e.g. ERR_ACCESS_DENIED, ERR_SANDBOX_DENIED). */
+  code?: string;
+  /** Set when the sandbox denied something: the capability the spec would have to grant ('never' if none can). */
+  capability?: string;
+  /** Node permission model: which permission was missing. */
+  permission?: string;
 }
 
 /** What the child saw around a call of a pure export (`checks.purity`): each is the path of the first difference. */
@@ -48,13 +56,6 @@ export interface InvariantFailure {
 export interface CallChecks {
   purity?: boolean;
   invariants?: boolean;
-}
-
-export interface WorkerOptions {
-  /** Variables added to the child's PATH-only environment (the purity gate's second locale/time zone run). */
-  env?: Record<string, string>;
-  /** The staged code belongs to another worker on the same staging: close() leaves it. */
-  sharedCode?: boolean;
 }
 
 export type CallOutcome =
@@ -94,6 +95,16 @@ interface ChildMessage {
   purity?: PurityReport;
   invariants?: InvariantFailure[];
   cpuMs?: number;
+  denials?: Denial[];
+}
+
+export interface SandboxWorkerOptions {
+  /** The spec is `pure`: timers are denied unless granted. */
+  pure?: boolean;
+  /** Variables added to the child's environment (the purity gate's second locale/time zone run). */
+  env?: Record<string, string>;
+  /** The staged code belongs to another worker on the same staging: close() leaves it. */
+  sharedCode?: boolean;
 }
 
 export class SandboxWorker {
@@ -109,14 +120,21 @@ export class SandboxWorker {
   private closed = false;
   /** Children started so far (1 unless calls timed out or crashed). */
   spawned = 0;
+  /** Told when the candidate hangs while loading (the pool marks the input, so later gates skip it). */
+  onHang?: (description: string) => void;
 
   constructor(
     readonly code: StagedCode,
     private readonly settings: SandboxSettings,
     private readonly capabilities: readonly Capability[] = [],
     private readonly workspaceRoot?: string,
-    private readonly workerOptions: WorkerOptions = {},
+    private readonly options: SandboxWorkerOptions = {},
   ) {}
+
+  /** The staged candidate's own code folder: the lockdown reports env reads from there; stacks are mapped from it. */
+  private get codeRoot(): string {
+    return path.join(this.code.dir, 'ws');
+  }
 
   /** The pid of the current child, if one runs. */
   get pid(): number | undefined {
@@ -136,18 +154,20 @@ export class SandboxWorker {
   }
 
   private args(): string[] {
-    const args = [`--max-old-space-size=${this.settings.maxOldSpaceMb}`, '--disallow-code-generation-from-strings', '--enable-source-maps'];
-    if (process.allowedNodeEnvironmentFlags.has('--disable-warning')) args.push('--disable-warning=ExperimentalWarning');
-    const permission = permissionFlag();
-    if (permission) {
-      args.push(permission);
-      const grants = new Set([...this.code.readGrants, RUNNER_FILE]);
-      if (this.capabilities.includes('fs') && this.workspaceRoot) grants.add(this.workspaceRoot);
-      for (const grant of grants) args.push(`--allow-fs-read=${grant}`);
-      if (this.capabilities.includes('child_process')) args.push('--allow-child-process', '--allow-worker');
-    }
-    args.push(RUNNER_FILE);
-    return args;
+    const reads = [...this.code.readGrants, RUNNER_FILE];
+    if (this.capabilities.includes('fs') && this.workspaceRoot) reads.push(this.workspaceRoot);
+    return [
+      ...nodeIsolationFlags({
+        isolation: detectIsolation(),
+        reads,
+        writes: this.capabilities.includes('fs') ? [this.code.dir] : [],
+        capabilities: this.capabilities,
+        maxOldSpaceMb: this.settings.maxOldSpaceMb,
+        frozenIntrinsics: true,
+      }),
+      '--enable-source-maps',
+      RUNNER_FILE,
+    ];
   }
 
   private ensure(): Promise<Ready> {
@@ -159,14 +179,18 @@ export class SandboxWorker {
     }
     this.spawned++;
     this.output = '';
-    const child = spawn(process.execPath, this.args(), {
+    const wrapped = wrapCommand(detectIsolation(), process.execPath, this.args(), [this.code.dir]);
+    const child = spawn(wrapped.command, wrapped.args, {
       cwd: this.code.dir,
-      env: { ...minimalEnv(), ...this.workerOptions.env },
+      env: { ...sandboxEnv({ mode: 'runner', grants: this.capabilities, pure: this.options.pure === true, candidateRoot: this.codeRoot }), ...this.options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
+      // its own process group, so a timeout kills everything the candidate started along with it
+      detached: process.platform !== 'win32',
     });
     this.child = child;
-    track(child.pid);
+    const group = process.platform !== 'win32' && child.pid ? -child.pid : child.pid;
+    track(group);
     const keep = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString('utf8')).slice(-4000);
     };
@@ -174,7 +198,9 @@ export class SandboxWorker {
     child.stderr?.on('data', keep);
     child.on('message', (message: ChildMessage) => this.listener?.(message));
     child.on('exit', (code, signal) => {
-      untrack(child.pid);
+      // the group may still hold what the candidate started: kill it before forgetting it
+      killGroup(child.pid);
+      untrack(group);
       // A child we killed (timeout) is no longer current: its exit must not reach the listeners of its successor.
       if (this.child !== child) return;
       this.child = undefined;
@@ -188,6 +214,7 @@ export class SandboxWorker {
       const timer = setTimeout(() => {
         this.loadFailure = `loading the candidate took longer than ${this.settings.loadTimeoutMs} ms (a top-level infinite loop?); the sandbox was killed`;
         this.kill();
+        this.onHang?.('loading its modules (top level)');
         resolve({ ok: false, message: this.loadFailure });
       }, this.settings.loadTimeoutMs);
       this.exitListener = (code, signal) => {
@@ -201,10 +228,20 @@ export class SandboxWorker {
           clearTimeout(timer);
           this.exitListener = undefined;
           this.listener = undefined;
+          const denied = message.denials ?? [];
           if (message.errors && message.errors.length > 0) {
             const first = message.errors[0]!;
             const error = this.mapError(first.error);
-            this.loadFailure = `loading ${this.code.sources.get(first.module) ?? first.module} threw ${error.name ?? 'a value'}: ${error.message ?? ''}${error.at ? ` at ${error.at}` : ''}`;
+            const module = this.code.sources.get(first.module) ?? first.module;
+            this.loadFailure =
+              error.capability !== undefined
+                ? `loading ${module}: ${error.message ?? ''}${error.at ? ` at ${error.at}` : ''}`
+                : `loading ${module} threw ${error.name ?? 'a value'}: ${error.message ?? ''}${error.at ? ` at ${error.at}` : ''}`;
+            if (denied.length > 0 && error.capability === undefined) this.loadFailure += `; ${this.describeDenials(denied)}`;
+            resolve({ ok: false, message: this.loadFailure });
+          } else if (denied.length > 0) {
+            // denied while loading, and the candidate swallowed it: still a finding, and deterministic
+            this.loadFailure = `loading the candidate: ${this.describeDenials(denied)}`;
             resolve({ ok: false, message: this.loadFailure });
           } else resolve({ ok: true, exports: message.exports ?? [] });
         }
@@ -235,13 +272,17 @@ export class SandboxWorker {
         if (message.t !== 'result' || message.id !== id) return;
         if (message.missing) {
           finish({ kind: 'missing', message: `the candidate does not export a function '${name}' (it exports: ${(message.available ?? []).join(', ') || 'none'})` });
+        } else if (message.denials && message.denials.length > 0) {
+          // whatever the call did with the denial (caught it, returned a fallback), using the capability is the defect
+          finish({ kind: 'threw', error: this.denialError(message.denials), ms: message.ms ?? 0 });
         } else if (message.ok) {
+          const unserializable = message.unserializable === undefined ? {} : { unserializable: scrubCandidateText(message.unserializable, 200) };
           finish({
             kind: 'returned',
             value: message.value,
             ms: message.ms ?? 0,
             ...(message.cpuMs !== undefined ? { cpuMs: message.cpuMs } : {}),
-            ...(message.unserializable ? { unserializable: message.unserializable } : {}),
+            ...unserializable,
             ...(message.purity ? { purity: message.purity } : {}),
             ...(message.invariants ? { invariants: message.invariants } : {}),
           });
@@ -255,29 +296,64 @@ export class SandboxWorker {
     });
   }
 
-  /** Maps staged paths in the error's stack back to workspace-relative ones and picks the first candidate frame. */
+  /** Staged paths → workspace-relative ones. */
+  private unstage(text: string): string {
+    return text.split(this.codeRoot + path.sep).join('').split(this.code.dir + path.sep).join('');
+  }
+
+  private describeDenials(denials: Denial[]): string {
+    const unique = [...new Map(denials.map((d) => [`${d.capability}:${d.api}`, d])).values()];
+    return unique
+      .slice(0, 3)
+      .map((denial) => describeDenial(denial, (text) => this.unstage(text)))
+      .join('; ');
+  }
+
+  private denialError(denials: Denial[]): ThrownError {
+    const first = denials[0]!;
+    const at = first.at && first.at.startsWith(this.codeRoot + path.sep) ? this.unstage(first.at) : undefined;
+    return { name: 'SandboxDenied', message: this.describeDenials(denials), chain: ['SandboxDenied'], code: 'ERR_SANDBOX_DENIED', capability: first.capability, ...(at ? { at } : {}) };
+  }
+
+  /**
+   * Maps staged paths in the error's stack back to workspace-relative ones, picks the first candidate frame, names
+   * the capability of a denial, and scrubs what the candidate controls (message, stack) before it reaches feedback.
+   */
   private mapError(error: ThrownError): ThrownError {
-    const codeRoot = path.join(this.code.dir, 'ws') + path.sep;
     let stack = error.stack;
     let at: string | undefined;
     if (stack) {
-      stack = stack.split(codeRoot).join('');
+      stack = this.unstage(stack);
       const frame = /\(?((?:[^\s()]+)\.(?:ts|tsx|mts|cts|js)):(\d+):(\d+)\)?/.exec(stack.split('\n').slice(1).join('\n'));
       if (frame && !frame[1]!.startsWith('node:') && !path.isAbsolute(frame[1]!)) at = `${frame[1]}:${frame[2]}:${frame[3]}`;
+      stack = scrubCandidateText(stack, 1500);
     }
-    return { ...error, ...(stack ? { stack } : {}), ...(at ? { at } : {}) };
+    const capability = deniedCapability(error);
+    let message = error.message === undefined ? undefined : scrubCandidateText(this.unstage(error.message));
+    if (capability !== undefined) {
+      const what = error.code === 'ERR_ACCESS_DENIED' ? `Node's permission model denied ${error.permission ?? 'an access'}` : (message ?? 'denied');
+      message = `the sandbox denied it: ${what} (capability '${capability}'): ${capabilityAdvice(capability)}`;
+    }
+    return {
+      ...error,
+      ...(error.name !== undefined ? { name: scrubCandidateText(error.name, 100) } : {}),
+      ...(message !== undefined ? { message } : {}),
+      ...(stack ? { stack } : {}),
+      ...(at ? { at } : {}),
+      ...(capability !== undefined ? { capability } : {}),
+    };
   }
 
   private tail(): string {
     const text = this.output.trim().split('\n').filter((l) => !/ExperimentalWarning|--trace-warnings/.test(l)).slice(-5).join(' | ');
-    return text ? `: ${text.slice(-500)}` : '';
+    return text ? `: ${scrubCandidateText(this.unstage(text), 300)}` : '';
   }
 
   private kill(): void {
     const child = this.child;
     this.child = undefined;
     this.ready = undefined;
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child) killGroup(child.pid);
   }
 
   async close(): Promise<void> {
@@ -290,6 +366,6 @@ export class SandboxWorker {
         setTimeout(resolve, 1000);
       });
     }
-    if (!this.workerOptions.sharedCode) await this.code.dispose();
+    if (!this.options.sharedCode) await this.code.dispose();
   }
 }

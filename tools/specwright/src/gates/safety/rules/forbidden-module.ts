@@ -1,5 +1,6 @@
-import type ts from 'typescript';
-import { moduleReference } from '../ast';
+import ts from 'typescript';
+import { moduleReference, skipParens } from '../ast';
+import { isExactly } from '../resolve';
 import { defineRule } from '../rule';
 
 /** Node built-ins no capability grants (vm, v8, inspector…), or that need a capability the spec does not grant. */
@@ -9,9 +10,19 @@ export const forbiddenModule = defineRule({
   create(context) {
     const check = (node: ts.Node): void => {
       const reference = moduleReference(node);
-      if (!reference?.specifier) return;
-      const problem = context.imports.check(context.file, reference.specifier, reference.typeOnly);
-      if (problem?.[0] === 'forbidden-module') context.report(reference.node, problem[1]);
+      const specifier = reference?.specifier ?? computedSpecifier(node);
+      if (specifier === undefined) return;
+      const problem = context.imports.check(context.file, specifier, reference?.typeOnly ?? false);
+      if (problem?.[0] === 'forbidden-module') context.report(reference?.specifier !== undefined ? reference.node : node, problem[1]);
+    };
+    /** `require('child_' + 'process')`, `process.getBuiltinModule('fs')`: the module, when its name is static. */
+    const computedSpecifier = (node: ts.Node): string | undefined => {
+      if (!ts.isCallExpression(node)) return undefined;
+      const loaded = context.resolver.paths(node).find((p) => p.length === 1 && p[0]!.startsWith('module:') && p[0] !== 'module:*');
+      if (!loaded) return undefined;
+      const name = loaded[0]!.slice('module:'.length);
+      const builtinLoader = context.resolver.paths(skipParens(node.expression)).some((p) => isExactly(p, 'process', 'getBuiltinModule'));
+      return builtinLoader ? `node:${name}` : name;
     };
     return { ImportDeclaration: check, ExportDeclaration: check, ImportEqualsDeclaration: check, CallExpression: check };
   },

@@ -1,5 +1,6 @@
 import ts from 'typescript';
-import { accessedName, isGlobalObject, isValueReference, skipParens } from '../ast';
+import { isGlobalObject, isValueReference, skipParens } from '../ast';
+import { accessPaths, isExactly, showPath } from '../resolve';
 import { defineRule } from '../rule';
 
 const STRING_TIMERS = new Set(['setTimeout', 'setInterval', 'setImmediate']);
@@ -17,11 +18,13 @@ export const noEval = defineRule({
       PropertyAccessExpression: (node) => checkAccess(node),
       ElementAccessExpression: (node) => checkAccess(node),
       CallExpression(node) {
+        checkAccess(node);
         const call = node as ts.CallExpression;
         const callee = skipParens(call.expression);
+        const timer = context.resolver.paths(callee).some((p) => p.length === 1 && STRING_TIMERS.has(p[0]!));
         const first = call.arguments[0];
-        if (ts.isIdentifier(callee) && STRING_TIMERS.has(callee.text) && first && (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first))) {
-          context.report(node, `${callee.text}() with a string evaluates code like eval; pass a function`);
+        if (timer && first && (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first) || context.resolver.staticString(first) !== undefined)) {
+          context.report(node, `${callee.getText(context.sourceFile).slice(0, 40)}() with a string evaluates code like eval; pass a function`);
         }
       },
       VariableDeclaration(node) {
@@ -34,9 +37,10 @@ export const noEval = defineRule({
         }
       },
     };
+    // globalThis.eval, g['ev' + 'al'] with g = globalThis, Reflect.get(globalThis, 'eval')…
     function checkAccess(node: ts.Node): void {
-      const access = node as ts.PropertyAccessExpression | ts.ElementAccessExpression;
-      if (accessedName(access) === 'eval' && isGlobalObject(access.expression)) context.report(node, 'eval evaluates strings as code; compute the value directly');
+      const path = accessPaths(context.resolver, node).find((p) => isExactly(p, 'eval'));
+      if (path) context.report(node, `${node.getText(context.sourceFile).slice(0, 60)} is ${showPath(path)}, which evaluates strings as code; compute the value directly`);
     }
   },
 });

@@ -1,5 +1,6 @@
 import ts from 'typescript';
-import { accessedName, isGlobalObject, isValueReference, skipParens } from '../ast';
+import { isValueReference, skipParens } from '../ast';
+import { accessPaths, isExactly } from '../resolve';
 import { defineRule } from '../rule';
 
 /** `Function(…)`, `new Function(…)`, `globalThis.Function` and `x.constructor(…)` chains build functions from strings. */
@@ -7,10 +8,10 @@ export const noFunctionConstructor = defineRule({
   id: 'no-function-constructor',
   description: 'the Function constructor, directly or through .constructor',
   create(context) {
+    // globalThis.Function, Reflect.get(globalThis, 'Func' + 'tion'), (() => 0).constructor, f.constructor.constructor…
     const checkAccess = (node: ts.Node): void => {
-      const access = node as ts.PropertyAccessExpression | ts.ElementAccessExpression;
-      if (accessedName(access) === 'Function' && isGlobalObject(access.expression)) {
-        context.report(node, 'the Function constructor evaluates strings as code; write the function directly');
+      if (accessPaths(context.resolver, node).some((p) => isExactly(p, 'Function'))) {
+        context.report(node, `${node.getText(context.sourceFile).slice(0, 60)} is the Function constructor, which evaluates strings as code; write the function directly`);
       }
     };
     return {
@@ -23,6 +24,7 @@ export const noFunctionConstructor = defineRule({
       PropertyAccessExpression: checkAccess,
       ElementAccessExpression: checkAccess,
       CallExpression(node) {
+        checkAccess(node);
         const call = node as ts.CallExpression;
         const callee = skipParens(call.expression);
         if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'constructor' && call.arguments.length > 0) {

@@ -1,5 +1,6 @@
 import ts from 'typescript';
 import { isAssignmentOperator, isGlobalObject, skipParens } from '../ast';
+import { showPath } from '../resolve';
 import { defineRule } from '../rule';
 
 /** Built-in constructors whose prototypes generated code must not patch: every other module would see the change. */
@@ -26,7 +27,11 @@ export const noGlobalMutation = defineRule({
           (ts.isIdentifier(owner) && BUILTIN_CONSTRUCTORS.has(owner.text))
         ) {
           context.report(node, `patching the built-in ${owner.getText()} changes it for every module; write a helper function instead`);
+          return;
         }
+        // the same through an alias or a computed name: const A = Array; A.prototype.x = …; globalThis['Ob' + 'ject'].x = …
+        const global = context.resolver.paths(owner).find((p) => p.length >= 1 && p[0] !== 'module' && p[0] !== 'exports' && !p[0]!.startsWith('module:') && (p[0] === 'globalThis' || BUILTIN_CONSTRUCTORS.has(p[0]!) || p[0] === 'process' || p.includes('prototype')));
+        if (global) context.report(node, `assigning into ${showPath(global)} changes a global or built-in every module sees; export a value or write a helper function instead`);
       },
     };
   },

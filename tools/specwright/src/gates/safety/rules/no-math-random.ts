@@ -1,5 +1,5 @@
-import ts from 'typescript';
-import { accessedName, skipParens } from '../ast';
+import type ts from 'typescript';
+import { isExactly } from '../resolve';
 import { defineRule } from '../rule';
 
 /** Math.random: never in security code, and not in pure code unless the spec grants 'random'. */
@@ -9,9 +9,7 @@ export const noMathRandom = defineRule({
   create(context) {
     if (!context.security && !(context.pure && !context.capabilities.has('random'))) return {};
     const check = (node: ts.Node): void => {
-      const access = node as ts.PropertyAccessExpression | ts.ElementAccessExpression;
-      const owner = skipParens(access.expression);
-      if (!(ts.isIdentifier(owner) && owner.text === 'Math' && accessedName(access) === 'random')) return;
+      if (!context.resolver.paths(node as ts.Expression).some((p) => isExactly(p, 'Math', 'random'))) return;
       if (context.security) {
         context.report(node, "Math.random is not allowed in security-sensitive code; use crypto.randomInt/getRandomValues (grant 'crypto')");
       } else {

@@ -1,5 +1,6 @@
 import ts from 'typescript';
 import { accessedName, isAccessedOrCalled, isGlobalObject, isValueReference, processReference, skipParens } from '../ast';
+import { accessPaths, startsWith } from '../resolve';
 import { defineRule } from '../rule';
 
 /** `process.env` and every way around the check: through the global object, destructured, or `process` passed along. */
@@ -19,10 +20,18 @@ export const noProcessEnv = defineRule({
       if (name === 'process' && isGlobalObject(owner)) {
         context.report(node, `${(owner as ts.Identifier).text}.process bypasses the process checks; do not reach process through the global object (grant 'env' if the environment is really needed)`);
       }
+      viaResolver(node);
+    };
+    // process['en' + 'v'], Reflect.get(process, 'env'), g.process.env with g = globalThis…
+    const viaResolver = (node: ts.Node): void => {
+      if (accessPaths(context.resolver, node).some((p) => p.length === 2 && startsWith(p, 'process', 'env'))) {
+        context.report(node, `${node.getText(context.sourceFile).slice(0, 60)} reads the environment; take the value as a parameter, or grant 'env' in constraints.capabilities`);
+      }
     };
     return {
       PropertyAccessExpression: checkAccess,
       ElementAccessExpression: checkAccess,
+      CallExpression: viaResolver,
       Identifier(node) {
         const identifier = node as ts.Identifier;
         if (identifier.text !== 'process' || !isValueReference(identifier) || isAccessedOrCalled(identifier)) return;
@@ -31,8 +40,9 @@ export const noProcessEnv = defineRule({
       VariableDeclaration(node) {
         const declaration = node as ts.VariableDeclaration;
         if (!ts.isObjectBindingPattern(declaration.name) || !declaration.initializer) return;
-        const processName = processReference(declaration.initializer);
-        const fromGlobal = isGlobalObject(declaration.initializer);
+        const sources = context.resolver.paths(declaration.initializer);
+        const processName = processReference(declaration.initializer) ?? (sources.some((p) => p.length === 1 && p[0] === 'process') ? 'process' : undefined);
+        const fromGlobal = isGlobalObject(declaration.initializer) || sources.some((p) => p.length === 1 && p[0] === 'globalThis');
         for (const element of declaration.name.elements) {
           const key = element.propertyName ?? element.name;
           const name = ts.isIdentifier(key) || ts.isStringLiteral(key) ? key.text : undefined;

@@ -1,5 +1,6 @@
 import ts from 'typescript';
 import { accessedName, processReference } from '../ast';
+import { accessPaths } from '../resolve';
 import { defineRule } from '../rule';
 
 /** process members that reach into Node's internals or native code: never a generated function's business. */
@@ -13,6 +14,10 @@ export const noProcessInternals = defineRule({
       const access = node as ts.PropertyAccessExpression | ts.ElementAccessExpression;
       const name = accessedName(access);
       const processName = processReference(access.expression);
+      const resolved = accessPaths(context.resolver, node).find((p) => p.length === 2 && p[0] === 'process' && PROCESS_INTERNALS.has(p[1]!));
+      if (resolved && !(processName && name === resolved[1])) {
+        context.report(node, `${node.getText(context.sourceFile).slice(0, 60)} is process.${resolved[1]}, which reaches into Node internals and is never allowed; remove it`);
+      }
       if (processName && name && PROCESS_INTERNALS.has(name)) {
         context.report(node, `${processName}.${name} reaches into Node internals and is never allowed; remove it`);
       }
@@ -20,6 +25,7 @@ export const noProcessInternals = defineRule({
     return {
       PropertyAccessExpression: checkAccess,
       ElementAccessExpression: checkAccess,
+      CallExpression: checkAccess,
       VariableDeclaration(node) {
         const declaration = node as ts.VariableDeclaration;
         if (!ts.isObjectBindingPattern(declaration.name) || !declaration.initializer) return;

@@ -1,5 +1,6 @@
 import ts from 'typescript';
 import { skipParens } from '../ast';
+import { isExactly } from '../resolve';
 import { defineRule } from '../rule';
 
 /** Reading the clock makes a pure function's result depend on when it runs. */
@@ -12,21 +13,17 @@ export const pureNoClock = defineRule({
       CallExpression(node) {
         const call = node as ts.CallExpression;
         const callee = skipParens(call.expression);
-        if (ts.isIdentifier(callee) && callee.text === 'Date' && call.arguments.length === 0) {
+        const paths = context.resolver.paths(callee);
+        if (paths.some((p) => isExactly(p, 'Date')) && call.arguments.length === 0) {
           context.report(node, 'Date() reads the clock in a pure spec; take the time as a parameter');
         }
-        if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
-          const owner = callee.expression.text;
-          const method = callee.name.text;
-          if ((owner === 'Date' || owner === 'performance') && method === 'now') {
-            context.report(node, `${owner}.${method}() reads the clock in a pure spec; take the time as a parameter`);
-          }
-        }
+        const clock = paths.find((p) => isExactly(p, 'Date', 'now') || isExactly(p, 'performance', 'now') || isExactly(p, 'process', 'hrtime') || isExactly(p, 'process', 'hrtime', 'bigint') || isExactly(p, 'process', 'uptime'));
+        if (clock) context.report(node, `${clock.join('.')}() reads the clock in a pure spec; take the time as a parameter`);
       },
       NewExpression(node) {
         const expression = node as ts.NewExpression;
         const callee = skipParens(expression.expression);
-        if (ts.isIdentifier(callee) && callee.text === 'Date' && (!expression.arguments || expression.arguments.length === 0)) {
+        if (context.resolver.paths(callee).some((p) => isExactly(p, 'Date')) && (!expression.arguments || expression.arguments.length === 0)) {
           context.report(node, 'new Date() without arguments reads the clock in a pure spec; take the time (or a Date) as a parameter');
         }
       },

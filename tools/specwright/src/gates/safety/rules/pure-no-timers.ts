@@ -13,8 +13,9 @@ export const pureNoTimers = defineRule({
     return {
       CallExpression(node) {
         const callee = skipParens((node as ts.CallExpression).expression);
-        if (ts.isIdentifier(callee) && TIMERS.has(callee.text)) {
-          context.report(node, `${callee.text}() schedules work outside the call in a pure spec; compute synchronously, or grant 'timers' in constraints.capabilities`);
+        const timer = context.resolver.paths(callee).find((p) => p.length === 1 && TIMERS.has(p[0]!)) ?? context.resolver.paths(callee).find((p) => p.length === 2 && p[0] === 'module:timers' && TIMERS.has(p[1]!));
+        if (timer) {
+          context.report(node, `${timer[timer.length - 1]}() schedules work outside the call in a pure spec; compute synchronously, or grant 'timers' in constraints.capabilities`);
         }
       },
     };
