@@ -24,8 +24,10 @@ import { isCodeFile, show } from './util';
 export const LARGE_SIZE = 20_000;
 /** Below this many ms at the largest size, growth is not judged (timer noise on a shared machine). */
 const MIN_JUDGED_MS = 150;
-/** A doubling of n that costs more than this factor counts as super-linear (linear ≈ 2, quadratic ≈ 4). */
-const SUPERLINEAR_RATIO = 3;
+/** Each doubling of n must cost more than this factor (linear ≈ 2, n log n ≈ 2.2, quadratic ≈ 4, less with caches)… */
+const SUPERLINEAR_RATIO = 2.5;
+/** …and n/4 → n more than this (linear ≈ 4, n log n ≈ 4.7, quadratic ≈ 16). */
+const SUPERLINEAR_SPAN = 8;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Regular expressions
@@ -204,11 +206,15 @@ function sizeLimit(schema: JsonSchema): number {
   return own.length ? Math.max(...own) : LARGE_SIZE;
 }
 
-/** Whether measured times grow super-linearly: slow at the largest size, and each doubling costs > 3×. */
+/**
+ * Whether times measured at n/8, n/4, n/2, n grow super-linearly: slow at the largest size, each doubling from n/4
+ * on costs more than SUPERLINEAR_RATIO and the whole span n/4 → n more than SUPERLINEAR_SPAN. (n/8 is a warm-up.)
+ */
 export function isSuperLinear(ms: readonly number[]): boolean {
   if (ms.length < 4 || ms[3]! < MIN_JUDGED_MS) return false;
-  const ratios = [ms[2]! / Math.max(ms[1]!, 0.05), ms[3]! / Math.max(ms[2]!, 0.05)];
-  return ratios.every((ratio) => ratio > SUPERLINEAR_RATIO);
+  const at = (i: number) => Math.max(ms[i]!, 0.05);
+  const ratios = [at(2) / at(1), at(3) / at(2)];
+  return ratios.every((ratio) => ratio > SUPERLINEAR_RATIO) && at(3) / at(1) > SUPERLINEAR_SPAN;
 }
 
 /**
@@ -264,7 +270,7 @@ export function createCostGate(context: GateContext): Gate {
             });
           } else if (isSuperLinear(growth.ms)) {
             findings.push({
-              message: `${exported.name} takes super-linear time in its input size (${times}; each doubling of n costs more than ${SUPERLINEAR_RATIO}×), e.g. a nested loop or repeated string concatenation/indexOf over the whole input; input ${show(growth.args, 160)}. Make it linear (or n log n)`,
+              message: `${exported.name} takes super-linear time in its input size (${times}; each doubling of n costs more than ${SUPERLINEAR_RATIO}×, about n² or worse), e.g. a nested loop or repeated string concatenation/indexOf over the whole input; input ${show(growth.args, 160)}. Make it linear (or n log n)`,
             });
           }
         }
