@@ -11,6 +11,10 @@
  *    floor and each doubling costs clearly more than double (super-linear, e.g. O(n²)), or a call at n runs out of
  *    time, that is a finding with the measured times.
  */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../fs-utils';
 import type { ExportSpec, Finding, GateVerdict, JsonSchema } from '../types';
 import ts from 'typescript';
 import type { Gate, GateInput } from './gate';
@@ -75,26 +79,67 @@ interface RegexVerdict {
 }
 
 const regexCache = new Map<string, Promise<RegexVerdict>>();
+/** Verdicts also persist across runs (a regeneration usually keeps its regexes), keyed by recheck's version. */
+export const RECHECK_CACHE_DIR = join('node_modules', '.cache', 'specwright', 'recheck');
 
-/** recheck's verdict on one pattern, cached for the process (patterns repeat across attempts and specs). */
-export function analyseRegex(source: string, flags: string): Promise<RegexVerdict> {
+/**
+ * recheck's verdict on one pattern, cached for the process (patterns repeat across attempts and specs) and, given
+ * a workspace root, on disk under node_modules/.cache.
+ */
+export function analyseRegex(source: string, flags: string, workspaceRoot?: string): Promise<RegexVerdict> {
   const key = `${flags}/${source}`;
   let verdict = regexCache.get(key);
   if (!verdict) {
+    const file = workspaceRoot ? join(workspaceRoot, RECHECK_CACHE_DIR, `${createHash('sha256').update(`${recheckVersion()}\0${key}`).digest('hex')}.json`) : undefined;
+    const cached = file ? readCachedVerdict(file) : undefined;
     // A pattern recheck cannot analyse (or a failure of the checker itself) is no finding: the growth check and the
     // per-call time budget still stand behind it.
-    verdict = runRecheck(source, flags).catch((): RegexVerdict => ({ vulnerable: false }));
+    verdict = cached
+      ? Promise.resolve(cached)
+      : runRecheck(source, flags).then(
+          (result) => {
+            if (file) writeCachedVerdict(file, result);
+            return result;
+          },
+          (): RegexVerdict => ({ vulnerable: false }),
+        );
     regexCache.set(key, verdict);
   }
   return verdict;
+}
+
+function recheckVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(require.resolve('recheck/package.json'), 'utf8')) as { version?: string }).version ?? '?';
+  } catch {
+    return '?';
+  }
+}
+
+function readCachedVerdict(file: string): RegexVerdict | undefined {
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as RegexVerdict;
+    return typeof value.vulnerable === 'boolean' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCachedVerdict(file: string, verdict: RegexVerdict): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileAtomic(file, JSON.stringify(verdict));
+  } catch {
+    // the cache is an optimisation; a read-only node_modules must not fail the run
+  }
 }
 
 /**
  * Starts the analysis of the candidate's regexes now (recheck runs in a worker thread), so that it overlaps with
  * the sandbox gates that run before the cost gate; the cost gate then finds the verdicts in the cache.
  */
-export function prefetchRegexAnalysis(files: ReadonlyMap<string, string>): void {
-  for (const use of findRegexes(files)) void analyseRegex(use.source, use.flags).catch(() => undefined);
+export function prefetchRegexAnalysis(files: ReadonlyMap<string, string>, workspaceRoot?: string): void {
+  for (const use of findRegexes(files)) void analyseRegex(use.source, use.flags, workspaceRoot).catch(() => undefined);
 }
 
 async function runRecheck(source: string, flags: string): Promise<RegexVerdict> {
@@ -243,7 +288,7 @@ export function createCostGate(context: GateContext): Gate {
     async check(input: GateInput): Promise<GateVerdict> {
       const findings: Finding[] = [];
       for (const use of findRegexes(input.files)) {
-        const verdict = await analyseRegex(use.source, use.flags);
+        const verdict = await analyseRegex(use.source, use.flags, input.workspaceRoot);
         if (verdict.vulnerable) {
           findings.push({
             file: use.file,

@@ -61,7 +61,7 @@ export async function runGates(session: GateSession, input: GateInput): Promise<
   const verdicts: GateVerdict[] = [];
   const context = (session as Partial<SpecwrightGateSession>).context;
   context?.sandbox.beginScope(input);
-  if (context?.options.gates.cost) prefetchRegexAnalysis(input.files);
+  if (context?.options.gates.cost) prefetchRegexAnalysis(input.files, input.workspaceRoot);
   let blockedBy: GateName | undefined;
   try {
     for (const gate of session.gates) {
