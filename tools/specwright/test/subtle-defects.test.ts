@@ -358,7 +358,7 @@ describe('subtle defects: caught before write, by the gate meant for them; corre
     });
   }
 
-  it('catches a change of reviewed behaviour the spec does not ask for, and records one accepted with --accept-behaviour-change', async () => {
+  it('catches a change of reviewed behaviour the spec does not ask for; records one accepted with --accept-behaviour-change or asked for by an example', async () => {
     // Lower-casing the words fits every contract, example and invariant; only the reviewed version tells.
     const lowerCasing = program({ countWords: CORRECT.countWords.replace('counts.set(word,', 'word = word.toLowerCase(), counts.set(word,').replace('const word of', 'let word of') });
     server.script(reply(lowerCasing));
@@ -373,9 +373,20 @@ describe('subtle defects: caught before write, by the gate meant for them; corre
       const accepted = await run({ gates: accepting });
       expect(accepted.ok, accepted.outcomes[0]?.message).toBe(true);
       expect(history()?.behaviourChanges?.[0]).toMatch(/^at countWords\(.*\) the reviewed code returned .* \(accepted with --accept-behaviour-change\)$/);
+      // back to the reference implementation (accepted the same way)
+      server.script(reply(program()));
+      expect((await run({ gates: accepting })).ok).toBe(true);
     } finally {
       await accepting.dispose();
     }
+
+    // The other way to change behaviour on purpose: an example the reviewed code fails says so.
+    ws.write('libs/demo/src/text.spec.yaml', `${SPEC}  - { export: countWords, args: ["A a"], expect: { a: 2 } }\n`);
+    server.script(reply(lowerCasing));
+    const pinned = await run();
+    expect(pinned.ok, pinned.outcomes[0]?.message).toBe(true);
+    expect(history()?.behaviourChanges?.join('\n')).toMatch(/the reviewed code returned .* \(intended: the reviewed code fails example #8\)/);
+    ws.write('libs/demo/src/text.spec.yaml', SPEC);
   });
 
   it('reports the catch counts per gate', () => {

@@ -12,14 +12,14 @@ import { readTextIfExists, sha256 } from '../fs-utils';
 import { stripGeneratedHeader } from '../header';
 import { isReviewed, readLock } from '../lock';
 import { projectRelative } from '../plan';
-import type { Finding, GateVerdict } from '../types';
+import type { Example, Finding, GateVerdict } from '../types';
 import { recordBehaviourChanges } from './behaviour-record';
 import { callText, compareRuns, describeOutcome, type Disagreement } from './compare-runs';
-import type { GateContext } from './context';
+import { errorMatches, type GateContext } from './context';
 import type { Gate, GateInput } from './gate';
 import { comparisonInputs } from './properties';
-import { SandboxWorker, stageCode } from './sandbox';
-import { show } from './util';
+import { type CallOutcome, SandboxWorker, stageCode } from './sandbox';
+import { jsonEqual, show } from './util';
 
 export interface PreviousVersion {
   files: Map<string, string>;
@@ -58,6 +58,12 @@ function sameCode(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>
   return true;
 }
 
+/** Whether an outcome is what an example asks for (value by JSON equality, or the named error). */
+function meetsExample(outcome: CallOutcome, example: Example): boolean {
+  if (example.throws !== undefined) return outcome.kind === 'threw' && errorMatches(outcome.error, [example.throws]);
+  return outcome.kind === 'returned' && outcome.unserializable === undefined && jsonEqual(outcome.value, example.expect);
+}
+
 function describe(d: Disagreement): string {
   return `at ${callText(d.export, d.args)} the reviewed code returned ${describeOutcome(d.first)}, this candidate ${describeOutcome(d.second)}`;
 }
@@ -78,19 +84,29 @@ export function createDifferentialGate(context: GateContext): Gate {
       const code = await stageCode({ workspaceRoot: input.workspaceRoot, files: previous.files, ...(context.options.tmpRoot ? { tmpRoot: context.options.tmpRoot } : {}) });
       const old = new SandboxWorker(code, context.sandboxSettings, spec.constraints?.capabilities ?? [], input.workspaceRoot, { pure: spec.constraints?.pure === true });
       let disagreements: Disagreement[];
+      /** Exports whose examples the reviewed code fails: the spec now asks for other behaviour, by example number. */
+      const changedBySpec = new Map<string, number>();
       try {
         const loaded = await old.exports();
         if (!loaded.ok) return { gate: 'differential', ok: true, findings: [{ message: `note: the reviewed version does not load (${loaded.message}); nothing to compare` }] };
+        for (const [index, example] of spec.examples.entries()) {
+          if (changedBySpec.has(example.export) || !loaded.exports.includes(example.export)) continue;
+          if (!meetsExample(await old.call(example.export, example.args), example)) changedBySpec.set(example.export, index + 1);
+        }
         const comparable = calls.filter((call) => loaded.exports.includes(call.export));
         disagreements = await context.sandbox.use(input, (candidate) => compareRuns(old, candidate, comparable, { max: 40, ...(input.signal ? { signal: input.signal } : {}) }));
       } finally {
         await old.close();
       }
-      const isPinned = (d: Disagreement) => pinned.has(`${d.export} ${show(d.args, 100_000)}`);
+      // Pinned: the input is an example's, or the reviewed code fails an example of that export (an intended change
+      // the spec states by example: its other differences are recorded, not rejected).
+      const isPinned = (d: Disagreement) => pinned.has(`${d.export} ${show(d.args, 100_000)}`) || changedBySpec.has(d.export);
+      const pinReason = (d: Disagreement) =>
+        pinned.has(`${d.export} ${show(d.args, 100_000)}`) ? 'pinned by an example' : `intended: the reviewed code fails example #${changedBySpec.get(d.export)}`;
       const unpinned = disagreements.filter((d) => !isPinned(d));
       const accepted = context.options.acceptBehaviourChange.includes(spec.id);
       const record = [
-        ...disagreements.filter(isPinned).map((d) => `${describe(d)} (pinned by an example)`),
+        ...disagreements.filter(isPinned).map((d) => `${describe(d)} (${pinReason(d)})`),
         ...(accepted ? unpinned.map((d) => `${describe(d)} (accepted with --accept-behaviour-change)`) : []),
       ];
       recordBehaviourChanges(input.files, record);
