@@ -60,7 +60,9 @@ export function createGateSession(workspaceRoot: string, options: GateSessionOpt
 export async function runGates(session: GateSession, input: GateInput): Promise<GateVerdict[]> {
   const verdicts: GateVerdict[] = [];
   const context = (session as Partial<SpecwrightGateSession>).context;
-  context?.sandbox.beginScope(input);
+  // the sandbox child starts while types and safety run (it loads no candidate code before the first call)
+  const sandboxGates = session.gates.some((gate) => gate.name === 'examples' || gate.name === 'properties');
+  context?.sandbox.beginScope(input, { prewarm: sandboxGates && input.spec.spec.exports.length > 0 });
   if (context?.options.gates.cost) prefetchRegexAnalysis(input.files, input.workspaceRoot);
   let blockedBy: GateName | undefined;
   try {

@@ -34,10 +34,76 @@
   const ownFile = __filename;
 
   const denials = [];
+  // Captured before any candidate code runs: the drain and the checks below must not use what it can patch.
+  const apply = Reflect.apply;
+  const splice = Array.prototype.splice;
+  const ownKeys = Reflect.ownKeys;
+  const getOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
+  const push = Array.prototype.push;
+  const includes = Array.prototype.includes;
+
+  /**
+   * Built-ins the candidate must not patch (a change there is seen by all code of the process, ours included):
+   * their own properties now, compared after the candidate loads and after every call. Cheaper than
+   * --frozen-intrinsics at every start, and it reports the patch as a finding instead of a TypeError.
+   */
+  const INTRINSICS = ['Object', 'Function', 'Array', 'String', 'Number', 'Boolean', 'Symbol', 'BigInt', 'Promise', 'Map', 'Set', 'WeakMap', 'WeakSet', 'Date', 'RegExp', 'Error', 'TypeError', 'RangeError', 'SyntaxError', 'JSON', 'Math', 'Reflect', 'Proxy', 'ArrayBuffer', 'Uint8Array', 'Int32Array', 'Float64Array', 'DataView', 'Atomics', 'Intl', 'WeakRef', 'URL', 'Buffer'];
+  const watched = [];
+  /** What is watched of an object: how many own keys, and the current value of each own data property. */
+  function describe(object) {
+    const keys = ownKeys(object);
+    const dataKeys = [];
+    const dataValues = [];
+    for (const key of keys) {
+      const descriptor = getOwnPropertyDescriptor(object, key);
+      if (descriptor && 'value' in descriptor) {
+        apply(push, dataKeys, [key]);
+        apply(push, dataValues, [descriptor.value]);
+      }
+    }
+    return { count: keys.length, keys, dataKeys, dataValues };
+  }
+  function snapshot(label, object) {
+    if ((typeof object !== 'object' && typeof object !== 'function') || object === null) return;
+    apply(push, watched, [{ label, object, state: describe(object) }]);
+  }
+  for (const name of INTRINSICS) {
+    const value = globalThis[name];
+    snapshot(name, value);
+    if (typeof value === 'function' && value.prototype) snapshot(`${name}.prototype`, value.prototype);
+  }
+  snapshot('Function.prototype', Object.getPrototypeOf(function () {}));
+  /** A few hundred property reads: cheap enough to run after every call (a key added or a method replaced). */
+  // indexed loops: a patched array iterator must not blind the check
+  function checkIntrinsics() {
+    for (let w = 0; w < watched.length; w++) {
+      const entry = watched[w];
+      const { object, state } = entry;
+      const keys = ownKeys(object);
+      let changed;
+      if (keys.length !== state.count) {
+        for (let k = 0; k < keys.length; k++) if (!apply(includes, state.keys, [keys[k]])) changed = keys[k];
+        if (changed === undefined) changed = '(a property removed)';
+      }
+      for (let i = 0; changed === undefined && i < state.dataKeys.length; i++) {
+        const now = object[state.dataKeys[i]];
+        if (now !== state.dataValues[i] && !(now !== now && state.dataValues[i] !== state.dataValues[i])) changed = state.dataKeys[i];
+      }
+      if (changed !== undefined) {
+        record('never', `patching the built-in ${entry.label}.${String(changed)}`, false);
+        // reported once: the patched state is the new normal
+        entry.state = describe(object);
+      }
+    }
+  }
+
   // The runner takes this drain (and deletes it) before any candidate code loads, so the candidate cannot erase
   // its own record.
   Object.defineProperty(globalThis, Symbol.for('specwright.denials'), {
-    value: () => denials.splice(0, denials.length),
+    value: () => {
+      checkIntrinsics();
+      return apply(splice, denials, [0, denials.length]);
+    },
     enumerable: false,
     configurable: true,
     writable: false,
@@ -67,9 +133,9 @@
 
   // In vitest's workers nobody drains the list: each denial is printed to stderr, where the tests gate finds it.
   const writeSync = require('fs').writeSync;
-  function record(capability, api) {
-    const at = callerFrame();
-    if (denials.length < 50) denials.push({ capability, api, at });
+  function record(capability, api, locate = true) {
+    const at = locate ? callerFrame() : undefined;
+    if (denials.length < 50) apply(push, denials, [{ capability, api, at }]);
     if (mode === 'tests') {
       try {
         writeSync(2, `\n[specwright-sandbox-denied] ${JSON.stringify({ capability, api, at })}\n`);
@@ -174,7 +240,7 @@
   stubModule('trace_events', 'never', ['createTracing']);
   if (mode === 'runner') stubModule('vm', 'never', undefined);
 
-  for (const key of ['binding', '_linkedBinding', 'dlopen', 'kill', 'chdir', 'umask', 'setuid', 'setgid', 'seteuid', 'setegid', 'setgroups', 'initgroups', 'abort', '_debugProcess', 'setSourceMapsEnabled', 'loadEnvFile']) {
+  for (const key of ['binding', '_linkedBinding', 'dlopen', 'kill', '_kill', 'chdir', 'umask', 'setuid', 'setgid', 'seteuid', 'setegid', 'setgroups', 'initgroups', 'abort', '_debugProcess', 'setSourceMapsEnabled', 'loadEnvFile']) {
     try {
       if (key in process) Object.defineProperty(process, key, { value: stub('never', `process.${key}`), writable: false, configurable: false });
     } catch (_) {}

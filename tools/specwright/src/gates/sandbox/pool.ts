@@ -22,9 +22,17 @@ export class SandboxPool {
     sweepStaleStaging(tmpRoot);
   }
 
-  /** Keep the worker of `input` alive across gates until `endScope` (runGates does this). */
-  beginScope(input: GateInput): void {
+  /**
+   * Keep the worker of `input` alive across gates until `endScope` (runGates does this). With `prewarm`, the
+   * candidate is staged and its child started now, while the gates before the sandbox ones run.
+   */
+  beginScope(input: GateInput, options: { prewarm?: boolean } = {}): void {
     this.scoped.add(input);
+    if (options.prewarm) {
+      this.worker(input)
+        .then((worker) => worker.prewarm())
+        .catch(() => undefined);
+    }
   }
 
   async endScope(input: GateInput): Promise<void> {

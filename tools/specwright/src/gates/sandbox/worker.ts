@@ -3,8 +3,8 @@
  * (structured clone, so `undefined`, NaN and -0 survive). The child is `runner.cjs` of this folder, spawned by path.
  * Every call has a wall-clock budget; when it runs out the child is SIGKILLed, the call is reported as timed out and
  * the next call starts a fresh child — the whole process group is killed. The child runs under every isolation
- * layer of `./isolation.ts` (namespaces, permission model, lockdown preload, no code from strings, frozen
- * intrinsics, heap cap, PATH-only environment). What the lockdown denied during a call turns the call's outcome
+ * layer of `./isolation.ts` (namespaces, permission model, lockdown preload — which also reports patched built-ins —,
+ * no code from strings, heap cap, PATH-only environment). What the lockdown denied during a call turns the call's outcome
  * into a `SandboxDenied` throw naming the capability, even when the candidate caught the denial itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -163,53 +163,37 @@ export class SandboxWorker {
         writes: this.capabilities.includes('fs') ? [this.code.dir] : [],
         capabilities: this.capabilities,
         maxOldSpaceMb: this.settings.maxOldSpaceMb,
-        frozenIntrinsics: true,
+        // the lockdown reports patched built-ins after every call instead: --frozen-intrinsics costs every start
+        frozenIntrinsics: false,
       }),
       '--enable-source-maps',
       RUNNER_FILE,
     ];
   }
 
+  /** The current child has said 'ready' (the runner is up; the candidate is not loaded before the first call). */
+  private childReady = false;
+
+  /**
+   * Starts the child ahead of the first call (while the types and safety gates run), without loading the candidate:
+   * the isolation layers cost tens of milliseconds per start, hidden this way. No candidate code runs until a call.
+   */
+  prewarm(): void {
+    if (this.child || this.loadFailure || this.closed || this.spawned > this.settings.maxRestarts) return;
+    this.spawnChild();
+  }
+
   private ensure(): Promise<Ready> {
     if (this.loadFailure) return Promise.resolve({ ok: false, message: this.loadFailure });
     if (this.closed) return Promise.resolve({ ok: false, message: 'sandbox closed' });
     if (this.child && this.ready) return this.ready;
-    if (this.spawned > this.settings.maxRestarts) {
-      return Promise.resolve({ ok: false, message: `sandbox gave up after restarting ${this.settings.maxRestarts} times` });
+    if (!this.child) {
+      if (this.spawned > this.settings.maxRestarts) {
+        return Promise.resolve({ ok: false, message: `sandbox gave up after restarting ${this.settings.maxRestarts} times` });
+      }
+      this.spawnChild();
     }
-    this.spawned++;
-    this.output = '';
-    const wrapped = wrapCommand(detectIsolation(), process.execPath, this.args(), [this.code.dir]);
-    const child = spawn(wrapped.command, wrapped.args, {
-      cwd: this.code.dir,
-      env: { ...sandboxEnv({ mode: 'runner', grants: this.capabilities, pure: this.options.pure === true, candidateRoot: this.codeRoot }), ...this.options.env },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'advanced',
-      // its own process group, so a timeout kills everything the candidate started along with it
-      detached: process.platform !== 'win32',
-    });
-    this.child = child;
-    const group = process.platform !== 'win32' && child.pid ? -child.pid : child.pid;
-    track(group);
-    const keep = (chunk: Buffer): void => {
-      this.output = (this.output + chunk.toString('utf8')).slice(-4000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    child.on('message', (message: ChildMessage) => this.listener?.(message));
-    child.on('exit', (code, signal) => {
-      // the group may still hold what the candidate started: kill it before forgetting it
-      killGroup(child.pid);
-      untrack(group);
-      // A child we killed (timeout) is no longer current: its exit must not reach the listeners of its successor.
-      if (this.child !== child) return;
-      this.child = undefined;
-      this.ready = undefined;
-      this.exitListener?.(code, signal);
-    });
-    child.on('error', () => {
-      /* reported through exit */
-    });
+    const child = this.child!;
     this.ready = new Promise<Ready>((resolve) => {
       const timer = setTimeout(() => {
         this.loadFailure = `loading the candidate took longer than ${this.settings.loadTimeoutMs} ms (a top-level infinite loop?); the sandbox was killed`;
@@ -221,9 +205,16 @@ export class SandboxWorker {
         clearTimeout(timer);
         resolve({ ok: false, message: `the sandbox exited while loading the candidate (${signal ?? `code ${code}`})${this.tail()}` });
       };
+      const load = (): void => {
+        try {
+          child.send({ t: 'load', modules: this.code.entries, invariants: this.code.invariants });
+        } catch {
+          /* reported through exit */
+        }
+      };
       this.listener = (message) => {
         if (message.t === 'ready') {
-          child.send({ t: 'load', modules: this.code.entries, invariants: this.code.invariants });
+          load();
         } else if (message.t === 'loaded') {
           clearTimeout(timer);
           this.exitListener = undefined;
@@ -246,8 +237,53 @@ export class SandboxWorker {
           } else resolve({ ok: true, exports: message.exports ?? [] });
         }
       };
+      if (this.childReady) load();
     });
     return this.ready;
+  }
+
+  /** Starts a child (the runner, under every isolation layer); it says 'ready' and waits for 'load'. */
+  private spawnChild(): void {
+    this.spawned++;
+    this.childReady = false;
+    this.output = '';
+    // no write is granted to the runner (unless the spec grants 'fs', then only its staging folder): the permission
+    // model guards the disk, the namespaces the network and other processes
+    const wrapped = wrapCommand(detectIsolation(), process.execPath, this.args(), [this.code.dir], { readOnlyHost: this.capabilities.includes('fs') });
+    const child = spawn(wrapped.command, wrapped.args, {
+      cwd: this.code.dir,
+      env: { ...sandboxEnv({ mode: 'runner', grants: this.capabilities, pure: this.options.pure === true, candidateRoot: this.codeRoot }), ...this.options.env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      // its own process group, so a timeout kills everything the candidate started along with it
+      detached: process.platform !== 'win32',
+    });
+    this.child = child;
+    const group = process.platform !== 'win32' && child.pid ? -child.pid : child.pid;
+    track(group);
+    const keep = (chunk: Buffer): void => {
+      this.output = (this.output + chunk.toString('utf8')).slice(-4000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('message', (message: ChildMessage) => {
+      if (this.child !== child) return;
+      if (message.t === 'ready') this.childReady = true;
+      this.listener?.(message);
+    });
+    child.on('exit', (code, signal) => {
+      // the group may still hold what the candidate started: kill it before forgetting it
+      killGroup(child.pid);
+      untrack(group);
+      // A child we killed (timeout) is no longer current: its exit must not reach the listeners of its successor.
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.ready = undefined;
+      this.exitListener?.(code, signal);
+    });
+    child.on('error', () => {
+      /* reported through exit */
+    });
   }
 
   private async callNow(name: string, args: unknown[], timeoutMs: number, checks?: CallChecks): Promise<CallOutcome> {
@@ -305,7 +341,8 @@ export class SandboxWorker {
     const unique = [...new Map(denials.map((d) => [`${d.capability}:${d.api}`, d])).values()];
     return unique
       .slice(0, 3)
-      .map((denial) => describeDenial(denial, (text) => this.unstage(text)))
+      // a frame outside the candidate's code (the runner, Node) says nothing useful to the model
+      .map((denial) => describeDenial(denial.at?.startsWith(this.codeRoot + path.sep) ? denial : { capability: denial.capability, api: denial.api }, (text) => this.unstage(text)))
       .join('; ');
   }
 
