@@ -116,6 +116,7 @@ function pipelineCommand(name: string, mode: RunMode): Command {
       force: { type: 'boolean' },
       concurrency: { type: 'string' },
       'no-gates': { type: 'boolean' },
+      'accept-behaviour-change': { type: 'string', multiple: true },
       json: { type: 'boolean' },
     });
     const concurrency = positiveInteger(name, 'concurrency', values.concurrency as string | undefined);
@@ -123,7 +124,8 @@ function pipelineCommand(name: string, mode: RunMode): Command {
     const selection = selectProjects(workspaceRoot, (values.project as string[] | undefined) ?? []);
     if (!selection) return 2;
     const { options, projects, others } = selection;
-    const gates = mode === 'write' && !values['no-gates'] ? await (await import('./gate-runner')).createGateRunner(workspaceRoot) : undefined;
+    const acceptBehaviourChange = ((values['accept-behaviour-change'] as string[] | undefined) ?? []).flatMap((value) => value.split(',')).map((id) => id.trim()).filter(Boolean);
+    const gates = mode === 'write' && !values['no-gates'] ? await (await import('./gate-runner')).createGateRunner(workspaceRoot, { acceptBehaviourChange }) : undefined;
     try {
       const result = await runPipeline({
         workspaceRoot,
@@ -171,7 +173,7 @@ COMMANDS.set('generate', {
   usage: pipelineUsage(
     'generate',
     'Regenerates new, stale and missing specs through the model; every candidate passes the gates before it is written.',
-    '  --force             regenerate fresh specs too and overwrite hand-edited outputs (a backup is kept)\n  --concurrency <n>   specs generated at once (a positive integer)\n  --no-gates          skip the code gates (debugging only)\n  --json              print {ok, specs: [{id, file, state, result, message}], problems: [...]}\n',
+    '  --force             regenerate fresh specs too and overwrite hand-edited outputs (a backup is kept)\n  --concurrency <n>   specs generated at once (a positive integer)\n  --no-gates          skip the code gates (debugging only)\n  --accept-behaviour-change <spec-id>\n                      let that spec\'s new code behave differently from the reviewed version (the differences are\n                      recorded in the lock and shown in review instead of being rejected)\n  --json              print {ok, specs: [{id, file, state, result, message}], problems: [...]}\n',
   ),
 });
 COMMANDS.set('check', {

@@ -42,6 +42,11 @@ export interface GenerationRecord {
   runId: string;
   time: string;
   history: AttemptRecord[];
+  /**
+   * Where the accepted code behaves differently from the version reviewed before it (the differential gate): each
+   * difference pinned by an example or accepted with --accept-behaviour-change. Absent when there was none.
+   */
+  behaviourChanges?: string[];
 }
 
 export interface LockEntry {

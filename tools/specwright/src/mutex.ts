@@ -46,6 +46,47 @@ function takeOverStaleLock(path: string, staleOwner: number): void {
   }
 }
 
+/** Run locks this process holds: released if it is interrupted (Ctrl-C, SIGTERM from CI or nx) mid-run. */
+const held = new Set<string>();
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function releaseHeld(): void {
+  for (const path of held) {
+    try {
+      // only our own lock: a lock taken over since (after we were judged dead) belongs to someone else
+      if (readOwner(path) === process.pid) unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  }
+  held.clear();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  releaseHeld();
+  uninstall();
+  // then die of the signal as if we had not been listening (other listeners, if any, decide instead)
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+const listeners = new Map<NodeJS.Signals, () => void>();
+
+function install(): void {
+  if (listeners.size > 0) return;
+  for (const signal of SIGNALS) {
+    const listener = (): void => onSignal(signal);
+    listeners.set(signal, listener);
+    process.on(signal, listener);
+  }
+  process.on('exit', releaseHeld);
+}
+
+function uninstall(): void {
+  for (const [signal, listener] of listeners) process.removeListener(signal, listener);
+  listeners.clear();
+  process.removeListener('exit', releaseHeld);
+}
+
 function readOwner(path: string): number {
   const text = readFileSync(path, 'utf8').trim();
   return text === '' ? NaN : Number(text);
@@ -95,9 +136,13 @@ export async function withProjectRunLock<T>(workspaceRoot: string, projectRoot: 
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+  held.add(path);
+  install();
   try {
     return await work();
   } finally {
+    held.delete(path);
+    if (held.size === 0) uninstall();
     try {
       unlinkSync(path);
     } catch {

@@ -33,6 +33,11 @@ export interface SpecwrightPluginOptions {
   strengthThreshold?: number;
   /** Per-project overrides of strengthThreshold, by Nx project name. */
   strengthThresholds?: Record<string, number>;
+  /**
+   * Refuse to run candidate code unless it is strongly isolated (network namespace + Node permission model); CI
+   * should set it. The env var SPECWRIGHT_REQUIRE_STRONG_ISOLATION=1 does the same.
+   */
+  requireStrongIsolation?: boolean;
 }
 
 export type ProviderName = 'openai' | 'replay' | 'record';
@@ -59,6 +64,7 @@ export const DEFAULT_OPTIONS: NormalizedOptions = {
   prices: {},
   strengthThreshold: 0,
   strengthThresholds: {},
+  requireStrongIsolation: false,
 };
 
 export function normalizeOptions(options: SpecwrightPluginOptions | undefined): NormalizedOptions {

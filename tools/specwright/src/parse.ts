@@ -2,6 +2,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { problemsError, SpecwrightError } from './errors';
+import { invariantSyntaxError } from './gates/invariants';
 import { describeSchemaErrors, JSON_SCHEMA_TYPE_NAMES } from './spec-hints';
 import type { ParsedSpec, Spec, SpecLocation } from './types';
 import { isYamlMapping, parseYamlDocument, positionOfKey, positionOfPath } from './yaml-source';
@@ -108,11 +109,14 @@ function withDefaults(raw: Spec): Spec {
       capabilities: constraints.capabilities ?? [],
       pure: constraints.pure ?? false,
       security: constraints.security ?? false,
+      // Optional fields stay absent when unset, so specs written before they existed keep their fingerprints.
+      ...(constraints.forbid === undefined ? {} : { forbid: constraints.forbid }),
     },
     examples: raw.examples ?? [],
     tests: raw.tests ?? [],
     dependsOn: raw.dependsOn ?? [],
     model: raw.model ?? {},
+    ...(raw.invariants === undefined ? {} : { invariants: raw.invariants }),
   };
 }
 
@@ -211,6 +215,24 @@ function resolvePaths(data: Record<string, unknown>, location: SpecLocation, opt
       const names = params.map((param) => text(mapping(param)?.name) ?? '?');
       report(`example ${index + 1} passes ${example.args.length} argument(s) to ${name}, which takes ${params.length}`, ['examples', index, 'args'], `${params.length} argument(s): ${names.join(', ')}`);
     }
+  });
+  exports.forEach((entry, index) => {
+    const rejectsInvalid = text(entry?.rejectsInvalid);
+    const throws = list(entry?.throws).filter((name): name is string => typeof name === 'string');
+    if (entry && rejectsInvalid !== undefined && !throws.includes(rejectsInvalid)) {
+      report(`export "${text(entry.name) ?? index + 1}" rejects invalid arguments with ${rejectsInvalid}, which is not in its \`throws\``, ['exports', index, 'rejectsInvalid'], `one of its throws: ${throws.join(', ') || '(none: add it to throws)'}`);
+    }
+  });
+  list(data.invariants).forEach((raw, index) => {
+    const invariant = mapping(raw);
+    const name = text(invariant?.name) ?? `#${index + 1}`;
+    const target = text(invariant?.export);
+    if (target !== undefined && exportsByName.size > 0 && !exportsByName.has(target)) {
+      report(`invariant "${name}" checks "${target}", which the spec does not export`, ['invariants', index, 'export'], `one of: ${[...exportsByName.keys()].join(', ')}`);
+    }
+    const check = text(invariant?.check);
+    const syntax = check === undefined ? undefined : invariantSyntaxError(check);
+    if (syntax) report(`invariant "${name}": check is not a JavaScript expression (${syntax})`, ['invariants', index, 'check'], 'one boolean expression over args, result, the param names and the exports');
   });
   const id = text(data.id);
   if (id !== undefined && list(data.dependsOn).includes(id)) report(`spec "${id}" depends on itself`, ['dependsOn'], 'ids of other specs');

@@ -135,6 +135,11 @@ async function createSink(request: RunRequest, specsById: ReadonlyMap<string, Fi
     case 'write': {
       // Loaded only when writing: the check that runs on every commit never pays for the HTTP client.
       const { createProvider } = await import('./providers');
+      if (request.gates) {
+        // Said once per run, before any candidate code runs: which isolation is in force (or refused if too weak).
+        const { isolationNotice, strongIsolationRequired } = await import('./gates/sandbox/isolation');
+        (request.log ?? console.log)(isolationNotice(strongIsolationRequired(request.options.requireStrongIsolation, request.env ?? process.env)));
+      }
       const provider = request.provider ?? createProvider(resolveProvider(request.options.provider, request.env, request.options), workspaceRoot, request.options, request.env);
       return new WriteSink({ provider, specsById, runId, now: () => new Date(), ...(request.gates ? { gates: request.gates } : {}), ...(runLog ? { onAttempt: (event) => runLog.attempt(event) } : {}) });
     }

@@ -1,9 +1,10 @@
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { accessSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, realpathSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { SpecwrightError, describeError } from './errors';
 import { effectiveModel } from './fingerprint';
 import { readTextIfExists, sha256 } from './fs-utils';
 import { generateSpec, type AttemptEvent, type GateRunner } from './generate';
+import { behaviourChangesOf } from './gates/behaviour-record';
 import { commitSpecWrite } from './journal';
 import { bodyHash, type LockEntry, type LockFile } from './lock';
 import type { NormalizedOptions } from './options';
@@ -179,6 +180,7 @@ export class WriteSink implements ArtifactSink {
         attempts: result.attempts,
         usage: result.usage,
         history: result.history,
+        ...behaviourRecord(result.files),
       });
       commitSpecWrite(context.workspaceRoot, spec.projectRoot, spec.spec.id, entry, result.files);
     } catch (error) {
@@ -187,7 +189,13 @@ export class WriteSink implements ArtifactSink {
     return outcome(planned, 'regenerated', stats);
   }
 
-  private lockEntry(workspaceRoot: string, spec: FingerprintedSpec, files: ReadonlyMap<string, string>, previous: LockEntry | undefined, generation: Pick<LockEntry['generation'], 'model' | 'attempts' | 'usage' | 'history'>): LockEntry {
+  private lockEntry(
+    workspaceRoot: string,
+    spec: FingerprintedSpec,
+    files: ReadonlyMap<string, string>,
+    previous: LockEntry | undefined,
+    generation: Pick<LockEntry['generation'], 'model' | 'attempts' | 'usage' | 'history' | 'behaviourChanges'>,
+  ): LockEntry {
     const outputs: LockEntry['outputs'] = {};
     for (const [file, content] of files) {
       const key = projectRelative(spec.projectRoot, file);
@@ -216,25 +224,63 @@ export class WriteSink implements ArtifactSink {
   }
 }
 
+function behaviourRecord(files: ReadonlyMap<string, string>): Pick<LockEntry['generation'], 'behaviourChanges'> {
+  const changes = behaviourChangesOf(files);
+  return changes && changes.length > 0 ? { behaviourChanges: changes } : {};
+}
+
+function outsideProject(spec: FingerprintedSpec, file: string, resolved: string): SpecwrightError {
+  return new SpecwrightError(`refusing to write ${file}: its folder resolves to ${resolved}, outside project ${spec.project}`, {
+    file: spec.file,
+    expected: 'outputs inside the project, without symlinked folders leading out of it',
+    fix: `remove the symlink on the way to ${file}`,
+    code: 'WRITE_OUTSIDE_PROJECT',
+  });
+}
+
+/**
+ * Follows every existing folder on the way from the project to `folder` (without creating anything): each symlink
+ * among them must resolve inside the project, and a dangling one is refused (creating through it would create its
+ * target, wherever that is). Folders that do not exist yet cannot be links: creating them stays inside.
+ */
+export function assertFolderConfined(projectDir: string, projectReal: string, folder: string, spec: FingerprintedSpec, file: string): void {
+  const inside = (real: string): boolean => real === projectReal || real.startsWith(projectReal + sep);
+  const steps = relative(projectDir, folder).split(sep).filter((step) => step !== '' && step !== '.');
+  let current = projectDir;
+  for (const step of ['', ...steps]) {
+    current = step ? join(current, step) : current;
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(current).isSymbolicLink();
+    } catch {
+      return; // does not exist yet: neither does anything below it
+    }
+    if (!isLink && step !== '') continue;
+    let real: string;
+    try {
+      real = realpathSync(current);
+    } catch {
+      throw outsideProject(spec, file, `${current} (a dangling symlink)`);
+    }
+    if (!inside(real)) throw outsideProject(spec, file, real);
+  }
+}
+
 /**
  * The last line of defence before writing: every target is inside the project even after following symlinks
- * (a symlinked folder could otherwise carry a write outside), and existing targets are writable, so a read-only
- * file fails the spec before anything is replaced.
+ * (a symlinked folder could otherwise carry a write outside) — checked before any folder is created, so a refused
+ * output leaves nothing behind — and existing targets are writable, so a read-only file fails the spec before
+ * anything is replaced.
  */
 function assertWritable(workspaceRoot: string, spec: FingerprintedSpec, files: ReadonlyMap<string, string>): void {
-  const projectReal = realpathSync(join(workspaceRoot, spec.projectRoot));
+  const projectDir = join(workspaceRoot, spec.projectRoot);
+  const projectReal = realpathSync(projectDir);
+  for (const file of files.keys()) assertFolderConfined(projectDir, projectReal, dirname(join(workspaceRoot, file)), spec, file);
   for (const file of files.keys()) {
     const absolute = join(workspaceRoot, file);
     mkdirSync(dirname(absolute), { recursive: true });
     const parentReal = realpathSync(dirname(absolute));
-    if (parentReal !== projectReal && !parentReal.startsWith(projectReal + sep)) {
-      throw new SpecwrightError(`refusing to write ${file}: its folder resolves to ${parentReal}, outside project ${spec.project}`, {
-        file: spec.file,
-        expected: 'outputs inside the project, without symlinked folders leading out of it',
-        fix: `remove the symlink on the way to ${file}`,
-        code: 'WRITE_OUTSIDE_PROJECT',
-      });
-    }
+    if (parentReal !== projectReal && !parentReal.startsWith(projectReal + sep)) throw outsideProject(spec, file, parentReal);
     try {
       if (existsSync(absolute)) accessSync(absolute, constants.W_OK);
     } catch (error) {

@@ -23,6 +23,12 @@ export interface ExportSpec {
   returns: ContractRef;
   /** Error constructor names (e.g. `RangeError`) the function is allowed to throw. */
   throws: string[];
+  /**
+   * The error (one of `throws`) every call with an argument outside its param contract must throw. When set, the
+   * properties gate also tries invalid arguments (wrong type, NaN, ±Infinity, fractions, values past the bounds,
+   * strings outside an enum, undefined) one param at a time.
+   */
+  rejectsInvalid?: string;
 }
 
 export interface Capabilities {
@@ -31,6 +37,23 @@ export interface Capabilities {
   capabilities: Capability[];
   pure: boolean;
   security: boolean;
+  /** Machine-checked forbidden APIs (see gates/forbid.ts for the vocabulary); absent when the spec sets none. */
+  forbid?: ForbiddenApi[];
+}
+
+/**
+ * One entry of `constraints.forbid` (vocabulary in gates/forbid.ts): a global (`BigInt`, `Intl`), a member of one
+ * (`Math.round`), any property by name (`.toFixed`), or a class (`floating-point-division`, `locale-methods`,
+ * `regex`, `recursion`).
+ */
+export type ForbiddenApi = string;
+
+/** A named boolean expression over `args` and `result` that must hold for every call of `export` that returns. */
+export interface Invariant {
+  name: string;
+  export: string;
+  /** A JavaScript expression; in scope: `args`, `result`, each param by name, each export of the spec by name. */
+  check: string;
 }
 
 export type Capability = 'fs' | 'net' | 'child_process' | 'env' | 'random' | 'timers' | 'crypto';
@@ -65,6 +88,8 @@ export interface Spec {
   tests: string[];
   dependsOn: string[];
   model: ModelSettings;
+  /** Absent when the spec declares none (so adding the field changes no existing fingerprint). */
+  invariants?: Invariant[];
 }
 
 /** Where a spec lives. Paths are workspace-relative with `/` unless named otherwise. */
@@ -150,7 +175,10 @@ export type GateName =
   | 'examples'
   | 'properties'
   | 'safety'
-  | 'tests';
+  | 'tests'
+  | 'purity'
+  | 'cost'
+  | 'differential';
 
 export interface Finding {
   /** One line, specific: what is wrong, where, what was expected. */

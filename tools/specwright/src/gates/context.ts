@@ -3,11 +3,11 @@
  * instance, the sandbox pool).
  */
 import type { ExportSpec, JsonSchema, ResolvedSpec } from '../types';
-import { DEFAULT_SANDBOX_SETTINGS, SandboxPool } from './sandbox';
+import { DEFAULT_SANDBOX_SETTINGS, SandboxPool, type SandboxSettings } from './sandbox';
 import { SchemaValidator } from './schema-validator';
 import { WorkspaceTypeService } from './types';
 
-export type SessionGateName = 'types' | 'safety' | 'examples' | 'properties' | 'tests';
+export type SessionGateName = 'types' | 'safety' | 'examples' | 'properties' | 'purity' | 'cost' | 'differential' | 'tests';
 
 export interface GateSessionOptions {
   /** Turn gates off, e.g. `{ tests: false }`. All on by default. */
@@ -28,6 +28,10 @@ export interface GateSessionOptions {
   maxOldSpaceMb?: number;
   /** Where staging directories go. Default os.tmpdir(); must be outside the workspace. */
   tmpRoot?: string;
+  /** Spec ids whose behaviour may differ from the reviewed version this run (`--accept-behaviour-change`). */
+  acceptBehaviourChange?: string[];
+  /** Drawn inputs per export the differential gate compares (besides examples and edge inputs). Default 60. */
+  differentialRuns?: number;
 }
 
 export interface ResolvedGateOptions {
@@ -40,11 +44,13 @@ export interface ResolvedGateOptions {
   propertyTimeLimitMs: number;
   maxOldSpaceMb: number;
   tmpRoot?: string;
+  acceptBehaviourChange: string[];
+  differentialRuns: number;
 }
 
 export function resolveOptions(options: GateSessionOptions = {}): ResolvedGateOptions {
   return {
-    gates: { types: true, safety: true, examples: true, properties: true, tests: true, ...options.gates },
+    gates: { types: true, safety: true, examples: true, properties: true, purity: true, cost: true, differential: true, tests: true, ...options.gates },
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_SANDBOX_SETTINGS.callTimeoutMs,
     loadTimeoutMs: options.loadTimeoutMs ?? DEFAULT_SANDBOX_SETTINGS.loadTimeoutMs,
     testsTimeoutMs: options.testsTimeoutMs ?? 120_000,
@@ -53,6 +59,8 @@ export function resolveOptions(options: GateSessionOptions = {}): ResolvedGateOp
     propertyTimeLimitMs: options.propertyTimeLimitMs ?? 30_000,
     maxOldSpaceMb: options.maxOldSpaceMb ?? DEFAULT_SANDBOX_SETTINGS.maxOldSpaceMb,
     ...(options.tmpRoot !== undefined ? { tmpRoot: options.tmpRoot } : {}),
+    acceptBehaviourChange: options.acceptBehaviourChange ?? [],
+    differentialRuns: options.differentialRuns ?? 60,
   };
 }
 
@@ -60,6 +68,7 @@ export class GateContext {
   readonly options: ResolvedGateOptions;
   readonly validator = new SchemaValidator();
   readonly sandbox: SandboxPool;
+  readonly sandboxSettings: SandboxSettings;
   private typeService?: WorkspaceTypeService;
 
   constructor(
@@ -67,15 +76,13 @@ export class GateContext {
     options: GateSessionOptions = {},
   ) {
     this.options = resolveOptions(options);
-    this.sandbox = new SandboxPool(
-      {
-        callTimeoutMs: this.options.callTimeoutMs,
-        loadTimeoutMs: this.options.loadTimeoutMs,
-        maxOldSpaceMb: this.options.maxOldSpaceMb,
-        maxRestarts: DEFAULT_SANDBOX_SETTINGS.maxRestarts,
-      },
-      this.options.tmpRoot,
-    );
+    this.sandboxSettings = {
+      callTimeoutMs: this.options.callTimeoutMs,
+      loadTimeoutMs: this.options.loadTimeoutMs,
+      maxOldSpaceMb: this.options.maxOldSpaceMb,
+      maxRestarts: DEFAULT_SANDBOX_SETTINGS.maxRestarts,
+    };
+    this.sandbox = new SandboxPool(this.sandboxSettings, this.options.tmpRoot);
   }
 
   /** The session's language service, created on first use (building the first program takes a second or two). */

@@ -4,6 +4,7 @@
  * export's resolved `returns` contract with ajv.
  */
 import type { Example, Finding, GateVerdict } from '../types';
+import { callChecks, checkProblems } from './call-checks';
 import type { Gate, GateInput } from './gate';
 import { type GateContext, describeThrown, errorMatches, returnsContract } from './context';
 import type { CallOutcome } from './sandbox';
@@ -31,9 +32,12 @@ export function createExamplesGate(context: GateContext): Gate {
             continue;
           }
           if (input.signal?.aborted) break;
-          const outcome = await worker.call(example.export, example.args);
+          const outcome = await worker.call(example.export, example.args, undefined, callChecks(input.spec, example.export));
           if (outcome.kind === 'timeout') context.sandbox.markHung(input, `${callText(example)} (examples)`);
-          findings.push(...judge(context, input, example, label, outcome));
+          const judged = judge(context, input, example, label, outcome);
+          findings.push(...judged);
+          // Invariants and purity speak about a call that was otherwise right: one problem at a time.
+          if (judged.length === 0) findings.push(...checkProblems(outcome, label).map((message) => ({ message })));
         }
       });
       return { gate: 'examples', ok: findings.length === 0, findings };

@@ -6,7 +6,9 @@
  * the calls go to the same child process as the examples (one child per spec per attempt).
  */
 import * as fc from 'fast-check';
-import type { ExportSpec, Finding, GateVerdict } from '../types';
+import type { ExportSpec, Finding, GateVerdict, JsonSchema } from '../types';
+import { callChecks, checkProblems } from './call-checks';
+import { edgeValues, invalidValues } from './edge-values';
 import type { Gate, GateInput } from './gate';
 import { type GateContext, describeThrown, errorMatches, paramContract, returnsContract } from './context';
 import type { SandboxWorker } from './sandbox';
@@ -16,6 +18,8 @@ import { errorMessage, seedFrom, show } from './util';
 
 /** How many timed-out (or crashed) calls one export may cost before further shrinking is given up. */
 const MAX_EXPENSIVE_FAILURES = 5;
+/** Edge inputs per export, run before the drawn ones. */
+const MAX_EDGE_TUPLES = 150;
 
 class CandidateFailure extends Error {
   override name = 'CandidateFailure';
@@ -29,6 +33,8 @@ export interface PropertyReport {
   failure?: { message: string; counterexample: unknown[]; path: string | null; shrinks: number };
   /** Why the export was not (fully) checked, when it was not. */
   note?: string;
+  /** How many edge inputs ran before the drawn ones. */
+  edgeInputs?: number;
 }
 
 export async function checkExportProperties(
@@ -58,13 +64,17 @@ export async function checkExportProperties(
   }
   const allowed = exported.throws ?? [];
   let expensive = 0;
+  const checks = callChecks(input.spec, exported.name);
+  const edges = edgeTuples(paramSchemas, arbitraries, validators, seed);
+  report.edgeInputs = edges.length;
 
   const property = fc.asyncProperty(fc.tuple(...arbitraries), async (args: unknown[]) => {
     fc.pre(validators.every((validate, i) => validate(args[i])));
     // After a few timeouts, stop paying the budget for each shrink step: untried inputs count as passing, so the
     // reported counterexample is still one that really failed.
     if (expensive >= MAX_EXPENSIVE_FAILURES) return true;
-    const outcome = await worker.call(exported.name, args);
+    const outcome = await worker.call(exported.name, args, undefined, checks);
+    const problems = checkProblems(outcome, `${exported.name}(${args.map((a) => show(a, 60)).join(', ')})`);
     switch (outcome.kind) {
       case 'timeout':
         expensive++;
@@ -76,6 +86,7 @@ export async function checkExportProperties(
       case 'missing':
         throw new CandidateFailure(outcome.message);
       case 'threw':
+        if (problems.length > 0) throw new CandidateFailure(problems[0]!);
         if (errorMatches(outcome.error, allowed)) return true;
         throw new CandidateFailure(
           `threw ${describeThrown(outcome.error)}${allowed.length ? ` (the spec allows only ${allowed.join(', ')})` : ' (the spec allows no errors)'}`,
@@ -86,14 +97,18 @@ export async function checkExportProperties(
         if (!result.ok) {
           throw new CandidateFailure(`returned ${show(outcome.value, 200)}, which violates the ${exported.name}.returns contract: ${formatSchemaErrors(result.errors)}`);
         }
+        if (problems.length > 0) throw new CandidateFailure(problems[0]!);
         return true;
       }
     }
   });
 
+  // The edge inputs run first (as fast-check examples, so a failure among them is shrunk like any other), then
+  // numRuns drawn inputs.
   const details = await fc.check(property, {
     numRuns,
     seed,
+    examples: edges.map((tuple) => [tuple] as [unknown[]]),
     plugins: [fc.interruptAfterTimeLimit(context.options.propertyTimeLimitMs)],
   });
   if (details.failed && details.counterexample) {
@@ -109,7 +124,127 @@ export async function checkExportProperties(
   } else if (details.interrupted) {
     report.note = `${exported.name}: the property was interrupted after ${context.options.propertyTimeLimitMs} ms (${details.numRuns} runs)`;
   }
+  if (!report.failure && exported.rejectsInvalid && !input.signal?.aborted) {
+    const rejection = await checkRejectsInvalid(worker, exported, paramSchemas, validators, edges[0] ?? sampleTuple(arbitraries, validators, seed));
+    if (rejection) report.failure = { message: rejection.message, counterexample: rejection.args, path: null, shrinks: 0 };
+  }
   return report;
+}
+
+/**
+ * Inputs at the edges of each param's contract: every edge value of one param with the others at an ordinary
+ * value, then the "diagonals" (all params at their k-th edge). Only tuples every contract accepts are kept.
+ */
+export function edgeTuples(
+  schemas: JsonSchema[],
+  arbitraries: fc.Arbitrary<unknown>[],
+  validators: Array<(value: unknown) => boolean>,
+  seed: number,
+  max = MAX_EDGE_TUPLES,
+): unknown[][] {
+  if (schemas.length === 0) return [];
+  const edges = schemas.map((schema, i) => edgeValues(schema).filter((value) => validators[i]!(value)));
+  const base = sampleTuple(arbitraries, validators, seed);
+  if (!base) return [];
+  const tuples: unknown[][] = [];
+  const seen = new Set<string>();
+  const add = (tuple: unknown[]): void => {
+    const key = show(tuple, 100_000);
+    if (seen.has(key) || !tuple.every((value, i) => validators[i]!(value))) return;
+    seen.add(key);
+    tuples.push(tuple);
+  };
+  const width = Math.max(...edges.map((e) => e.length));
+  for (let k = 0; k < Math.min(width, 12); k++) {
+    if (edges.every((e) => e.length > 0)) add(edges.map((e) => e[k % e.length]));
+  }
+  edges.forEach((values, i) => {
+    for (const value of values) add(base.map((b, j) => (j === i ? value : b)));
+  });
+  return tuples.slice(0, max);
+}
+
+/** One ordinary input: the first drawn tuple every contract accepts. */
+export function sampleTuple(arbitraries: fc.Arbitrary<unknown>[], validators: Array<(value: unknown) => boolean>, seed: number): unknown[] | undefined {
+  const samples = fc.sample(fc.tuple(...arbitraries), { numRuns: 30, seed });
+  return samples.find((tuple) => tuple.every((value, i) => validators[i]!(value)));
+}
+
+/**
+ * For an export that promises to reject invalid arguments (`rejectsInvalid`): one param at a time gets a value its
+ * contract rejects, the others stay valid; the call must throw that error. Returns the first call that did not.
+ */
+async function checkRejectsInvalid(
+  worker: SandboxWorker,
+  exported: ExportSpec,
+  schemas: JsonSchema[],
+  validators: Array<(value: unknown) => boolean>,
+  base: unknown[] | undefined,
+): Promise<{ message: string; args: unknown[] } | undefined> {
+  if (!base) return undefined;
+  const expected = exported.rejectsInvalid!;
+  // The other params at several valid values: a check that only runs on some paths (an inexact division, a
+  // non-empty list) is the defect this looks for.
+  for (const [i, schema] of schemas.entries()) {
+    const others = [base];
+    const neighbour = schemas.length > 1 ? (i === 0 ? 1 : 0) : -1;
+    if (neighbour >= 0) {
+      for (const value of edgeValues(schemas[neighbour]!).filter((v) => validators[neighbour]!(v)).slice(0, 8)) {
+        others.push(base.map((b, j) => (j === neighbour ? value : b)));
+      }
+    }
+    for (const invalid of invalidValues(schema).filter((value) => !validators[i]!(value))) {
+      for (const tuple of others) {
+        if (!tuple.every((value, j) => j === i || validators[j]!(value))) continue;
+        const args = tuple.map((b, j) => (j === i ? invalid : b));
+        const outcome = await worker.call(exported.name, args);
+        const call = `${exported.name}(${args.map((a) => show(a, 60)).join(', ')})`;
+        const param = exported.params[i]?.name ?? `#${i + 1}`;
+        if (outcome.kind === 'threw' && errorMatches(outcome.error, [expected])) continue;
+        if (outcome.kind === 'timeout' || outcome.kind === 'crashed' || outcome.kind === 'missing') return undefined;
+        const what = outcome.kind === 'threw' ? `threw ${describeThrown(outcome.error)}` : `returned ${outcome.unserializable ?? show(outcome.value, 120)}`;
+        return {
+          message: `${call} ${what}, but ${show(invalid)} is not a valid ${param} (outside its contract) and the spec says ${exported.name} rejects invalid arguments with ${expected} (rejectsInvalid); reject it on every path, before any other work`,
+          args,
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface ExportInputs {
+  schemas: JsonSchema[];
+  validators: Array<(value: unknown) => boolean>;
+  arbitraries: fc.Arbitrary<unknown>[];
+  seed: number;
+}
+
+/** The param contracts of an export as validators and generators (the other gates draw the same inputs). */
+export function exportInputs(context: GateContext, input: GateInput, exported: ExportSpec): ExportInputs | undefined {
+  const seed = context.options.seed ?? seedFrom(`${input.spec.spec.id}#${exported.name}`);
+  const schemas = exported.params.map((p) => paramContract(input.spec, exported, p.name));
+  try {
+    const validators = schemas.map((schema) => {
+      const validate = context.validator.compile(schema);
+      return (value: unknown) => validate(value) === true;
+    });
+    return { schemas, validators, arbitraries: schemas.map((schema) => schemaToArbitrary(schema)), seed };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The inputs the gates that compare runs use: the examples' args, the edge inputs, and `drawn` drawn inputs. */
+export function comparisonInputs(context: GateContext, input: GateInput, exported: ExportSpec, drawn: number, maxEdges = 80): unknown[][] {
+  const fromExamples = input.spec.spec.examples.filter((e) => e.export === exported.name).map((e) => e.args);
+  const prepared = exportInputs(context, input, exported);
+  if (!prepared) return fromExamples;
+  if (exported.params.length === 0) return [[]];
+  const edges = edgeTuples(prepared.schemas, prepared.arbitraries, prepared.validators, prepared.seed, maxEdges);
+  const samples = drawn > 0 ? fc.sample(fc.tuple(...prepared.arbitraries), { numRuns: drawn * 2, seed: prepared.seed + 1 }) : [];
+  const valid = samples.filter((tuple) => tuple.every((value, i) => prepared.validators[i]!(value))).slice(0, drawn);
+  return [...fromExamples, ...edges, ...valid];
 }
 
 export function formatPropertyFailure(report: PropertyReport): string {

@@ -7,6 +7,9 @@
  * however it exits.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import { minimalEnv } from './util';
 
@@ -79,4 +82,62 @@ export function trackDir(dir: string): void {
 
 export function untrackDir(dir: string): void {
   if (reaper?.stdin?.writable) send(`-d${dir}`);
+}
+
+/** Prefixes of the temp folders the gates make (staging, the tests' copies, the isolation probe). */
+export const STAGING_PREFIXES = ['specwright-sandbox-', 'specwright-tests-', 'specwright-probe-'];
+/** The file in each staging folder naming the process that owns it. */
+export const OWNER_FILE = '.specwright-owner';
+/** A folder without an owner file (made by a run killed between creating and marking it) is stale after this long. */
+const UNMARKED_STALE_MS = 10 * 60_000;
+
+/** Marks a fresh staging folder as this process's, so the next run can tell a leftover from a live one. */
+export function markOwner(dir: string): void {
+  fs.writeFileSync(path.join(dir, OWNER_FILE), String(process.pid));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes staging folders whose owner is dead — what a run killed with SIGKILL while its reaper was killed too
+ * leaves behind. Folders of live runs (this one, a parallel one) are left alone. Returns the folders removed.
+ */
+export function sweepStaleStaging(tmpRoot: string = os.tmpdir(), now = Date.now()): string[] {
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(tmpRoot);
+  } catch {
+    return removed;
+  }
+  for (const entry of entries) {
+    if (!STAGING_PREFIXES.some((prefix) => entry.startsWith(prefix))) continue;
+    const dir = path.join(tmpRoot, entry);
+    let stale: boolean;
+    try {
+      const owner = Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8').trim());
+      stale = !Number.isInteger(owner) || owner <= 0 || (owner !== process.pid && !alive(owner));
+    } catch {
+      try {
+        stale = now - fs.statSync(dir).mtimeMs > UNMARKED_STALE_MS;
+      } catch {
+        stale = false;
+      }
+    }
+    if (!stale) continue;
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch {
+      /* another sweeper got it, or it is not ours to remove */
+    }
+  }
+  return removed;
 }

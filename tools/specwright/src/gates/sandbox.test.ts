@@ -79,9 +79,15 @@ describe('SandboxWorker', () => {
   it('gives the child only PATH (no API keys) and no code generation from strings', async () => {
     process.env['OPENAI_API_KEY'] = 'sk-test-should-never-reach-the-sandbox';
     try {
-      const w = await worker("export const env = () => Object.keys(process['env']).sort();\nexport const ev = () => (0, eval)('1 + 1');");
-      expect(await w.call('env', [])).toMatchObject({ kind: 'returned', value: ['PATH'] });
-      expect(await w.call('ev', [])).toMatchObject({ kind: 'threw', error: { name: 'EvalError' } });
+      const code = "export const env = () => Object.keys(process['env']).sort();\nexport const ev = () => (0, eval)('1 + 1');";
+      const staged = await stageCode({ workspaceRoot: ws.root, files: new Map([[FILE, code]]) });
+      const granted = new SandboxWorker(staged, { ...DEFAULT_SANDBOX_SETTINGS, callTimeoutMs: 1000 }, ['env']);
+      workers.push(granted);
+      expect(await granted.call('env', [])).toMatchObject({ kind: 'returned', value: ['PATH'] });
+      expect(await granted.call('ev', [])).toMatchObject({ kind: 'threw', error: { name: 'EvalError' } });
+      // without the 'env' capability, reading the environment is itself a finding
+      const w = await worker(code);
+      expect(await w.call('env', [])).toMatchObject({ kind: 'threw', error: { name: 'SandboxDenied', capability: 'env', at: expect.stringMatching(/^libs\/money\/src\/allocate\.ts:1:/) } });
     } finally {
       delete process.env['OPENAI_API_KEY'];
     }
@@ -94,9 +100,9 @@ describe('SandboxWorker', () => {
         "export const run = () => cp.execFileSync('true').length;",
     );
     const outside = await w.call('read', [path.join(ws.root, 'tsconfig.base.json')]);
-    expect(outside).toMatchObject({ kind: 'threw', error: { message: expect.stringMatching(/Access to this API has been restricted|ERR_ACCESS_DENIED/) } });
-    expect(await w.call('read', ['/etc/hostname'])).toMatchObject({ kind: 'threw' });
-    expect(await w.call('run', [])).toMatchObject({ kind: 'threw' });
+    expect(outside).toMatchObject({ kind: 'threw', error: { capability: 'fs', message: expect.stringMatching(/permission model denied FileSystemRead \(capability 'fs'\)/) } });
+    expect(await w.call('read', ['/etc/hostname'])).toMatchObject({ kind: 'threw', error: { capability: 'fs' } });
+    expect(await w.call('run', [])).toMatchObject({ kind: 'threw', error: { name: 'SandboxDenied', capability: 'child_process' } });
   });
 
   it('kills a call that runs past its budget and carries on in a fresh child', async () => {

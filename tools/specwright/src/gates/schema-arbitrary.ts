@@ -244,8 +244,23 @@ function stringArbitrary(s: Schema, state: State): fc.Arbitrary<string> {
       // a pattern fc cannot generate from: plain strings, ajv filters
     }
   }
-  return fc.string({ minLength, maxLength });
+  return fc.string({ minLength, maxLength, unit: TEXT_UNIT });
 }
+
+/**
+ * One "character" of generated text: mostly printable ASCII (readable counterexamples, fast shrinking), with a
+ * share of the characters naive text code gets wrong — whitespace variants, CR/LF, combining marks, case-folding
+ * traps, right-to-left text, astral letters and emoji — and any code point. Each unit is one code point, so a
+ * string stays within the contract's minLength/maxLength (which count code points).
+ */
+const TEXT_UNIT = fc.oneof(
+  { weight: 12, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }) },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0', '\u2003', '\u200b', '\u0301', '\u00e9', '\u00df', '\u0130', '\u0131', '\u03c2', '\ufb01', '\u{1F600}', '\u{1D400}', '\u05e9', '\u0645', '\u202e', '\uff11', '\u0000'),
+  },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+);
 
 function arrayArbitrary(s: Schema, state: State): fc.Arbitrary<unknown[]> {
   const minItems = num(s['minItems']) ?? 0;

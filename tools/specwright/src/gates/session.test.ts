@@ -50,7 +50,7 @@ describe('runGates', () => {
     ['shop/price', 'good'],
   ])('passes the correct candidate of %s through every gate', async (spec, candidate) => {
     const verdicts = record(`${spec} ${candidate}`, await runGates(session, ws.input(spec, candidate)));
-    expect(verdicts.map((v) => v.gate)).toEqual(['types', 'safety', 'examples', 'properties', 'tests']);
+    expect(verdicts.map((v) => v.gate)).toEqual(['types', 'safety', 'examples', 'properties', 'purity', 'cost', 'tests', 'differential']);
     for (const verdict of verdicts) {
       expect(verdict, `${verdict.gate}: ${formatFeedback([verdict])}`).toMatchObject({ ok: true });
       expect(typeof verdict.ms).toBe('number');
@@ -73,10 +73,13 @@ describe('runGates', () => {
       ['safety', false, false],
       ['examples', false, true],
       ['properties', false, true],
+      ['purity', false, true],
+      ['cost', false, true],
       ['tests', false, true],
+      ['differential', false, true],
     ]);
     const feedback = formatFeedback(verdicts);
-    expect(feedback).toMatch(/^Gates failed: safety\. Passed: types\. Not run: examples, properties, tests/);
+    expect(feedback).toMatch(/^Gates failed: safety\. Passed: types\. Not run: examples, properties, purity, cost, tests, differential/);
     expect(feedback).toMatch(/## safety \(1 problem\)\n- libs\/money\/src\/allocate\.ts:\d+:\d+ \[no-eval\] eval evaluates strings as code/);
   });
 
@@ -115,7 +118,7 @@ describe('runGates', () => {
   });
 
   it('lets options turn gates off', async () => {
-    const light = createGateSession(ws.root, { gates: { tests: false, properties: false } });
+    const light = createGateSession(ws.root, { gates: { tests: false, properties: false, purity: false, cost: false, differential: false } });
     try {
       expect(light.gates.map((g) => g.name)).toEqual(['types', 'safety', 'examples']);
     } finally {

@@ -6,7 +6,10 @@
 import type { GateName, GateVerdict } from '../types';
 import type { Gate, GateInput, GateSession } from './gate';
 import { GateContext, type GateSessionOptions, type SessionGateName } from './context';
+import { createCostGate, prefetchRegexAnalysis } from './cost';
+import { createDifferentialGate } from './differential';
 import { createExamplesGate } from './examples';
+import { createPurityGate } from './locale';
 import { createPropertiesGate } from './properties';
 import { createSafetyGate } from './safety';
 import { createTestsGate } from './tests';
@@ -21,7 +24,8 @@ export interface SpecwrightGateSession extends GateSession {
   readonly context: GateContext;
 }
 
-const ORDER: SessionGateName[] = ['types', 'safety', 'examples', 'properties', 'tests'];
+// The differential gate comes last: the spec's own tests speak with more authority than the reviewed version.
+const ORDER: SessionGateName[] = ['types', 'safety', 'examples', 'properties', 'purity', 'cost', 'tests', 'differential'];
 
 export function createGateSession(workspaceRoot: string, options: GateSessionOptions = {}): SpecwrightGateSession {
   const context = new GateContext(workspaceRoot, options);
@@ -30,6 +34,9 @@ export function createGateSession(workspaceRoot: string, options: GateSessionOpt
     safety: () => createSafetyGate(),
     examples: () => createExamplesGate(context),
     properties: () => createPropertiesGate(context),
+    purity: () => createPurityGate(context),
+    cost: () => createCostGate(context),
+    differential: () => createDifferentialGate(context),
     tests: () => createTestsGate(context),
   };
   const gates = ORDER.filter((name) => context.options.gates[name]).map((name) => factories[name]());
@@ -53,16 +60,29 @@ export function createGateSession(workspaceRoot: string, options: GateSessionOpt
 export async function runGates(session: GateSession, input: GateInput): Promise<GateVerdict[]> {
   const verdicts: GateVerdict[] = [];
   const context = (session as Partial<SpecwrightGateSession>).context;
-  context?.sandbox.beginScope(input);
+  // the sandbox child starts while types and safety run (it loads no candidate code before the first call)
+  const sandboxGates = session.gates.some((gate) => gate.name === 'examples' || gate.name === 'properties');
+  context?.sandbox.beginScope(input, { prewarm: sandboxGates && input.spec.spec.exports.length > 0 });
+  if (context?.options.gates.cost) prefetchRegexAnalysis(input.files, input.workspaceRoot);
   let blockedBy: GateName | undefined;
   try {
     for (const gate of session.gates) {
-      if (blockedBy || input.signal?.aborted) {
+      // A candidate that did not terminate has cost its one timeout: running more of it would only cost more.
+      const hung = context?.sandbox.hungOn(input);
+      if (blockedBy || hung || input.signal?.aborted) {
         verdicts.push({
           gate: gate.name,
           ok: false,
           skipped: true,
-          findings: [{ message: blockedBy ? `skipped: the blocking gate '${blockedBy}' failed` : 'skipped: the run was cancelled' }],
+          findings: [
+            {
+              message: blockedBy
+                ? `skipped: the blocking gate '${blockedBy}' failed`
+                : hung
+                  ? `skipped: the candidate did not terminate in the sandbox on ${hung}; fix that first`
+                  : 'skipped: the run was cancelled',
+            },
+          ],
           ms: 0,
         });
         continue;

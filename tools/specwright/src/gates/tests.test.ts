@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureWorkspace, type FixtureWorkspace } from './__fixtures__/workspace';
 import { GateContext } from './context';
 import type { Gate } from './gate';
-import { createTestsGate, findTestFiles, stageProject } from './tests';
+import { createTestsGate, findTestFiles, softenAssertions, stageProject } from './tests';
 
 let ws: FixtureWorkspace;
 let context: GateContext;
@@ -48,6 +48,32 @@ describe('findTestFiles', () => {
   });
 });
 
+describe('softenAssertions', () => {
+  it('makes plain assertions inside tests soft, keeping every line in place', () => {
+    const source = [
+      "import { expect, it } from 'vitest';",
+      'const helper = () => expect(1).toBe(1);',
+      "it('x', async () => {",
+      '  expect(f(1)).toBe(2);',
+      '  expect(g).not.toThrow();',
+      '  await expect(p).rejects.toThrow();',
+      '  expect.soft(h).toBe(1);',
+      '});',
+    ].join('\n');
+    const softened = softenAssertions(source);
+    expect(softened.split('\n')).toEqual([
+      "import { expect, it } from 'vitest';",
+      'const helper = () => expect(1).toBe(1);',
+      "it('x', async () => {",
+      '  expect.soft(f(1)).toBe(2);',
+      '  expect.soft(g).not.toThrow();',
+      '  await expect(p).rejects.toThrow();',
+      '  expect.soft(h).toBe(1);',
+      '});',
+    ]);
+  });
+});
+
 describe('stageProject', () => {
   it('copies the project with the candidate outside the working tree and links the rest', async () => {
     const staged = await stageProject(ws.root, 'libs/money', new Map([['libs/money/src/allocate.ts', '// candidate\n']]));
@@ -80,21 +106,25 @@ describe('tests gate', () => {
     expect(verdict.findings).toEqual([
       {
         file: 'libs/money/src/allocate.test.ts',
-        message: "test failed: libs/money/src/allocate.test.ts › allocate rejects negative amounts: AssertionError: expected function to throw an error, but it didn't (at libs/money/src/allocate.test.ts:17:37)",
+        message:
+          "test failed: libs/money/src/allocate.test.ts › allocate rejects negative amounts: AssertionError: expected function to throw an error, but it didn't (at libs/money/src/allocate.test.ts:17:37: expect(() => allocate(-5, [1])).toThrow(RangeError);)",
       },
     ]);
   });
 
-  it('reports assertion diffs from every selected test file', async () => {
+  it('reports every failing assertion with its source line (the input), from every selected test file', async () => {
     const halves = ws.candidateText('money/allocate', 'good').replace('return parts;', 'return parts.map((p) => p * 2);');
     const messages = (await gate.check(ws.input('money/allocate', { content: halves }))).findings.map((f) => f.message);
     expect(messages).toContain(
-      'test failed: libs/money/src/summary.test.ts › splits a bill in two: AssertionError: expected [ 1000, 1000 ] to deeply equal [ 500, 500 ] (at libs/money/src/summary.test.ts:5:34)',
+      'test failed: libs/money/src/summary.test.ts › splits a bill in two: AssertionError: expected [ 1000, 1000 ] to deeply equal [ 500, 500 ] (at libs/money/src/summary.test.ts:5:34: expect(allocate(1000, [1, 1])).toEqual([500, 500]);)',
     );
     expect(messages).toContain(
-      'test failed: libs/money/src/allocate.test.ts › allocate gives leftover units to the first parts: AssertionError: expected [ 4, 4, 2 ] to deeply equal [ 2, 2, 1 ] (at libs/money/src/allocate.test.ts:13:36)',
+      'test failed: libs/money/src/allocate.test.ts › allocate gives leftover units to the first parts: AssertionError: expected [ 4, 4, 2 ] to deeply equal [ 2, 2, 1 ] (at libs/money/src/allocate.test.ts:13:36: expect(allocate(5, [1, 1, 1])).toEqual([2, 2, 1]);)',
     );
-    expect(messages).toHaveLength(3);
+    // the loop in 'keeps the total' fails on each of its three inputs: all three are reported, not only the first
+    expect(messages.filter((m) => m.includes('allocate keeps the total'))).toHaveLength(3);
+    expect(messages).toHaveLength(5);
+    expect(messages.join('\n')).not.toContain(ws.root);
   });
 
   it('reports a test file that cannot load the candidate', async () => {

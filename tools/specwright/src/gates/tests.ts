@@ -4,22 +4,34 @@
  * outside the working tree. The copy mirrors the workspace layout (the project folder is copied; every other entry on
  * the way is a symlink to the original, so relative imports into other projects keep working; `node_modules` is a
  * real folder of symlinks, so vitest's cache lands in the copy, not in the workspace).
+ *
+ * vitest runs the candidate (imported by the tests) with the same isolation as the examples sandbox: the vitest
+ * process in the OS namespaces (no network; the host read-only except the staged copy), and its test workers — forks,
+ * where the candidate's code actually runs — under Node's permission model (reads: the copy and node_modules; writes:
+ * the copy's temp folder; no child processes or workers), the lockdown preload, no code from strings and a heap cap.
+ * Denials the lockdown records are printed by the worker and come back as findings naming the capability.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import ts from 'typescript';
-import type { Finding, GateVerdict } from '../types';
+import type { Capability, Finding, GateVerdict } from '../types';
 import type { Gate, GateInput } from './gate';
 import type { GateContext } from './context';
-import { track, trackDir, untrack, untrackDir } from './reaper';
-import { fileExistsOnDisk, minimalEnv, oneLine, posix, resolveRelative, stripExtension, toAbsolute } from './util';
+import { markOwner, track, trackDir, untrack, untrackDir } from './reaper';
+import { capabilityAdvice, scrubCandidateText } from './sandbox/denials';
+import { detectIsolation, killGroup, nodeIsolationFlags, sandboxEnv, wrapCommand } from './sandbox/isolation';
+import { fileExistsOnDisk, oneLine, posix, resolveRelative, stripExtension, toAbsolute } from './util';
 
 /** `*.test.ts` (vitest's habit) and `*.spec.ts` (what Nx's generators write) are both test files. */
 const TEST_FILE = /\.(test|spec)\.(ts|mts|cts|tsx|js|mjs)$/;
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'coverage', '.nx', '.git', 'tmp', '.vite']);
 const ROOT_SKIP = new Set(['.git', '.nx']);
+/** Never mirrored into the copy the tests run in: where secrets usually live. */
+const SECRET_FILE = /^(\.env(\..*)?|\.npmrc|\.netrc|\.pgpass|.*\.(pem|key|p12|pfx)|id_(rsa|dsa|ecdsa|ed25519).*)$/;
+/** Caches tools write into node_modules: folders of their own in the copy, never links into the workspace. */
+const NODE_MODULES_SKIP = new Set(['.vite', '.vite-temp', '.cache']);
 const VITEST_CONFIGS = ['vitest.config.ts', 'vitest.config.mts', 'vitest.config.js', 'vitest.config.mjs', 'vitest.config.cts', 'vitest.config.cjs', 'vite.config.ts', 'vite.config.mts', 'vite.config.js', 'vite.config.mjs'];
 
 function walk(workspaceRoot: string, dir: string, out: string[]): void {
@@ -72,6 +84,18 @@ export interface StagedProject {
   dispose(): Promise<void>;
 }
 
+/**
+ * A real folder of symlinks to the packages of `source`: tools writing caches into node_modules/.vite or
+ * .vite-temp write into the stage (the workspace is read-only to the tests).
+ */
+async function linkNodeModules(source: string, target: string): Promise<void> {
+  await fs.promises.mkdir(target, { recursive: true });
+  for (const dep of await fs.promises.readdir(source)) {
+    if (NODE_MODULES_SKIP.has(dep)) continue;
+    await fs.promises.symlink(path.join(source, dep), path.join(target, dep));
+  }
+}
+
 /** Copies the project (with the candidate dropped in) into a mirror of the workspace under os.tmpdir(). */
 export async function stageProject(
   workspaceRoot: string,
@@ -81,20 +105,17 @@ export async function stageProject(
 ): Promise<StagedProject> {
   const dir = await fs.promises.realpath(await fs.promises.mkdtemp(path.join(tmpRoot, 'specwright-tests-')));
   trackDir(dir);
+  markOwner(dir);
   const stagePath = (rel: string): string => (rel ? path.join(dir, ...rel.split('/')) : dir);
 
   const populate = async (rel: string): Promise<void> => {
     const source = toAbsolute(workspaceRoot, rel);
     for (const entry of await fs.promises.readdir(source, { withFileTypes: true })) {
       if (rel === '' && ROOT_SKIP.has(entry.name)) continue;
+      if (SECRET_FILE.test(entry.name)) continue;
       const childRel = rel ? `${rel}/${entry.name}` : entry.name;
-      if (rel === '' && entry.name === 'node_modules') {
-        // a real folder of symlinks: tools writing caches into node_modules/.vite write into the stage
-        await fs.promises.mkdir(stagePath(childRel));
-        for (const dep of await fs.promises.readdir(path.join(source, entry.name))) {
-          if (dep === '.vite' || dep === '.cache') continue;
-          await fs.promises.symlink(path.join(source, entry.name, dep), path.join(stagePath(childRel), dep));
-        }
+      if (entry.name === 'node_modules') {
+        await linkNodeModules(path.join(source, entry.name), stagePath(childRel));
         continue;
       }
       await fs.promises.symlink(path.join(source, entry.name), stagePath(childRel));
@@ -123,8 +144,9 @@ export async function stageProject(
     await fs.promises.mkdir(stagePath(rel), { recursive: true });
     for (const entry of await fs.promises.readdir(source, { withFileTypes: true })) {
       const childRel = `${rel}/${entry.name}`;
+      if (SECRET_FILE.test(entry.name)) continue;
       if (entry.name === 'node_modules') {
-        await fs.promises.symlink(path.join(source, entry.name), stagePath(childRel));
+        await linkNodeModules(path.join(source, entry.name), stagePath(childRel));
       } else if (entry.isDirectory()) {
         if (!SKIP_DIRS.has(entry.name)) await copyTree(childRel);
       } else if (entry.isFile()) {
@@ -174,49 +196,123 @@ export interface VitestRun {
   timedOut: boolean;
   output: string;
   ms: number;
+  /** Denials the lockdown printed from the test workers (JSON lines). */
+  denials?: string[];
 }
 
-/** `node <workspace>/node_modules/vitest/vitest.mjs run --root <staged project> --reporter=json …` */
-export async function runVitest(workspaceRoot: string, staged: StagedProject, testFiles: string[], timeoutMs: number, signal?: AbortSignal): Promise<VitestRun> {
+const rootsByWorkspace = new Map<string, string[]>();
+
+/**
+ * The real `node_modules` folders the workspace's packages live in (usually one; more when node_modules is itself a
+ * folder of links): what a test worker may read besides the staged copy. Workspace packages (links to projects)
+ * are left out: vitest transforms those in its main process.
+ */
+export function nodeModulesRoots(workspaceRoot: string): string[] {
+  const cached = rootsByWorkspace.get(workspaceRoot);
+  if (cached) return cached;
+  const roots = new Set<string>();
+  const nodeModules = path.join(workspaceRoot, 'node_modules');
+  const add = (entry: string): void => {
+    try {
+      const real = fs.realpathSync(entry);
+      const index = real.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+      if (index >= 0) roots.add(real.slice(0, index + '/node_modules'.length));
+    } catch {
+      /* a dangling link */
+    }
+  };
+  try {
+    roots.add(fs.realpathSync(nodeModules));
+    for (const entry of fs.readdirSync(nodeModules)) {
+      if (entry.startsWith('@')) for (const scoped of fs.readdirSync(path.join(nodeModules, entry))) add(path.join(nodeModules, entry, scoped));
+      else if (!entry.startsWith('.')) add(path.join(nodeModules, entry));
+    }
+  } catch {
+    /* no node_modules */
+  }
+  const list = [...roots];
+  rootsByWorkspace.set(workspaceRoot, list);
+  return list;
+}
+
+export interface VitestIsolation {
+  /** Capabilities the spec grants (the tests run the candidate with them). */
+  capabilities: readonly Capability[];
+  maxOldSpaceMb: number;
+}
+
+/** Marks a denial line the lockdown prints from a test worker (see lockdown.cjs). */
+export const DENIAL_MARKER = '[specwright-sandbox-denied]';
+
+/**
+ * `node <workspace>/node_modules/vitest/vitest.mjs run --root <staged project> --reporter=json …`, isolated (see the
+ * header). Forks, not threads: a worker process carries its own permission flags and preload.
+ */
+export async function runVitest(
+  workspaceRoot: string,
+  staged: StagedProject,
+  testFiles: string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+  isolation: VitestIsolation = { capabilities: [], maxOldSpaceMb: 512 },
+): Promise<VitestRun> {
   const started = Date.now();
   const vitest = path.join(workspaceRoot, 'node_modules', 'vitest', 'vitest.mjs');
   const reportFile = path.join(staged.dir, '.specwright-vitest-report.json');
+  const tmp = path.join(staged.dir, '.tmp');
+  await fs.promises.mkdir(tmp, { recursive: true });
   if (!VITEST_CONFIGS.some((name) => fs.existsSync(path.join(staged.projectDir, name)))) {
     await fs.promises.writeFile(
       path.join(staged.projectDir, 'vitest.config.mjs'),
       "export default { test: { include: ['**/*.{test,spec}.{ts,mts,cts,tsx,js,mjs}'], exclude: ['**/node_modules/**'] } };\n",
     );
   }
-  const args = [vitest, 'run', '--root', staged.projectDir, '--reporter=json', `--outputFile=${reportFile}`, ...testFiles];
-  const child = spawn(process.execPath, args, {
+  const level = detectIsolation();
+  const reads = [staged.dir, ...nodeModulesRoots(workspaceRoot)];
+  const workerFlags = nodeIsolationFlags({
+    isolation: level,
+    reads,
+    writes: [tmp],
+    capabilities: isolation.capabilities,
+    maxOldSpaceMb: isolation.maxOldSpaceMb,
+    frozenIntrinsics: false,
+  });
+  const args = [
+    vitest,
+    'run',
+    '--root',
+    staged.projectDir,
+    '--reporter=json',
+    `--outputFile=${reportFile}`,
+    '--pool=forks',
+    ...workerFlags.map((flag) => `--execArgv=${flag}`),
+    ...testFiles,
+  ];
+  const wrapped = wrapCommand(level, process.execPath, args, [staged.dir]);
+  const child = spawn(wrapped.command, wrapped.args, {
     cwd: staged.projectDir,
-    env: { ...minimalEnv(), CI: '1', NO_COLOR: '1' },
+    // TMPDIR: vitest keeps a cache in os.tmpdir(); it must be inside the copy, the only writable place
+    env: sandboxEnv({ mode: 'tests', grants: isolation.capabilities, pure: false }, { CI: '1', NO_COLOR: '1', TMPDIR: tmp }),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: process.platform !== 'win32',
   });
   const group = process.platform !== 'win32' && child.pid ? -child.pid : child.pid;
   track(group);
   let output = '';
+  const denials: string[] = [];
   const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-8000);
+    const text = chunk.toString('utf8');
+    for (const line of text.split('\n')) if (line.includes(DENIAL_MARKER) && denials.length < 20) denials.push(line.slice(line.indexOf(DENIAL_MARKER) + DENIAL_MARKER.length).trim());
+    output = (output + text).slice(-8000);
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let timedOut = false;
-  const killGroup = (): void => {
-    if (child.pid === undefined) return;
-    try {
-      if (process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
-      else if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  };
   const timer = setTimeout(() => {
     timedOut = true;
-    killGroup();
+    killGroup(child.pid);
   }, timeoutMs);
-  const onAbort = (): void => killGroup();
+  const onAbort = (): void => killGroup(child.pid);
   signal?.addEventListener('abort', onAbort, { once: true });
   const exitCode = await new Promise<number | null>((resolve) => {
     child.on('exit', (code) => resolve(code));
@@ -225,7 +321,7 @@ export async function runVitest(workspaceRoot: string, staged: StagedProject, te
   clearTimeout(timer);
   signal?.removeEventListener('abort', onAbort);
   // vitest's workers share its process group: make sure none outlive it
-  killGroup();
+  killGroup(child.pid);
   untrack(group);
   let report: VitestJsonReport | undefined;
   try {
@@ -233,13 +329,137 @@ export async function runVitest(workspaceRoot: string, staged: StagedProject, te
   } catch {
     /* no report: crashed or killed */
   }
-  return { report, exitCode, timedOut, output, ms: Date.now() - started };
+  return { report, exitCode, timedOut, output, ms: Date.now() - started, denials };
 }
 
-/** Turns vitest's JSON report into findings: failing tests with their assertion messages, failing files. */
-export function reportFindings(run: VitestRun, staged: StagedProject, projectRoot: string, timeoutMs: number): Finding[] {
-  const unstage = (text: string): string => text.split(staged.dir + path.sep).join('').split(staged.dir).join('');
+/**
+ * Rewrites a test file so that every plain assertion statement inside a test (`expect(x).toBe(y);`) is soft
+ * (`expect.soft(…)`): a failing one is recorded and the test goes on, so the report lists every failing assertion,
+ * not only the first. Lines stay where they were (only `.soft` is inserted), so reported positions still point
+ * into the original file. Awaited assertions (`.resolves`/`.rejects`) and assertions outside `it`/`test` bodies
+ * are left alone.
+ */
+export function softenAssertions(source: string, fileName = 'file.test.ts'): string {
+  return softenWithPositions(source, fileName).text;
+}
+
+/** Where `.soft` went in: 1-based line and the 1-based column it was inserted at, to map reported columns back. */
+type Insertions = Array<[line: number, column: number]>;
+
+function softenWithPositions(source: string, fileName: string): { text: string; inserted: Insertions } {
+  const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, /\.m?js$/.test(fileName) ? ts.ScriptKind.JS : ts.ScriptKind.TS);
+  const inserts: number[] = [];
+  const isTestCall = (node: ts.Node): boolean => {
+    if (!ts.isCallExpression(node)) return false;
+    let callee: ts.Expression = node.expression;
+    while (ts.isPropertyAccessExpression(callee) || ts.isCallExpression(callee)) callee = callee.expression;
+    return ts.isIdentifier(callee) && (callee.text === 'it' || callee.text === 'test');
+  };
+  const insideTest = (node: ts.Node): boolean => {
+    for (let current = node.parent; current; current = current.parent) {
+      if ((ts.isArrowFunction(current) || ts.isFunctionExpression(current)) && current.parent && isTestCall(current.parent)) return true;
+    }
+    return false;
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isExpressionStatement(node) && ts.isCallExpression(node.expression)) {
+      let chain: ts.Expression = node.expression.expression;
+      let asynchronous = false;
+      while (ts.isPropertyAccessExpression(chain)) {
+        if (chain.name.text === 'resolves' || chain.name.text === 'rejects' || chain.name.text === 'soft') asynchronous = true;
+        chain = chain.expression;
+      }
+      if (!asynchronous && ts.isCallExpression(chain) && ts.isIdentifier(chain.expression) && chain.expression.text === 'expect' && insideTest(node)) {
+        inserts.push(chain.expression.getEnd());
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  let out = source;
+  for (const at of inserts.sort((a, b) => b - a)) out = `${out.slice(0, at)}.soft${out.slice(at)}`;
+  const inserted = inserts.map((at): [number, number] => {
+    const { line, character } = sf.getLineAndCharacterOfPosition(at);
+    return [line + 1, character + 1];
+  });
+  return { text: out, inserted };
+}
+
+/** A `file:line:col` of the softened copy as a position in the original file. */
+function originalPosition(at: string, softened: ReadonlyMap<string, Insertions>): string {
+  const match = /^(.*):(\d+):(\d+)$/.exec(at);
+  const inserted = match ? softened.get(match[1]!) : undefined;
+  if (!match || !inserted) return at;
+  const line = Number(match[2]);
+  const column = Number(match[3]);
+  const shift = inserted.filter(([l, c]) => l === line && c < column).length * '.soft'.length;
+  return `${match[1]}:${line}:${column - shift}`;
+}
+
+/** Softens the assertions of the staged copies of `testFiles` (regular files only: a symlink leads out of the stage). */
+async function softenStagedTests(staged: StagedProject, testFiles: readonly string[]): Promise<Map<string, Insertions>> {
+  const softened = new Map<string, Insertions>();
+  for (const file of testFiles) {
+    const target = path.join(staged.dir, ...file.split('/'));
+    const stat = await fs.promises.lstat(target).catch(() => undefined);
+    if (!stat?.isFile()) continue;
+    const source = await fs.promises.readFile(target, 'utf8');
+    const { text, inserted } = softenWithPositions(source, file);
+    if (inserted.length === 0) continue;
+    await fs.promises.writeFile(target, text);
+    softened.set(file, inserted);
+  }
+  return softened;
+}
+
+/** How many failing assertions of one test are reported. */
+const MAX_FAILURES_PER_TEST = 10;
+
+/**
+ * Turns vitest's JSON report into findings: every failing assertion of every failing test with its message and
+ * the assertion's source line (which shows the input), failing files. Paths are workspace-relative.
+ */
+export function reportFindings(
+  run: VitestRun,
+  staged: StagedProject,
+  projectRoot: string,
+  timeoutMs: number,
+  workspaceRoot?: string,
+  softened: ReadonlyMap<string, Insertions> = new Map(),
+): Finding[] {
+  // Test output carries what the candidate returned or threw: scrubbed and cut short before it becomes feedback.
+  const unstage = (text: string): string => {
+    let out = text.split(staged.dir + path.sep).join('').split(staged.dir).join('');
+    if (workspaceRoot) out = out.split(workspaceRoot + path.sep).join('');
+    return scrubCandidateText(out, 2000);
+  };
+  const sourceLine = (at: string | undefined): string | undefined => {
+    const match = at && workspaceRoot ? /^(.*):(\d+):\d+$/.exec(at) : undefined;
+    if (!match || !workspaceRoot) return undefined;
+    try {
+      const line = fs.readFileSync(toAbsolute(workspaceRoot, match[1]!), 'utf8').split('\n')[Number(match[2]) - 1];
+      return line === undefined ? undefined : oneLine(line, 200);
+    } catch {
+      return undefined;
+    }
+  };
   const findings: Finding[] = [];
+  const seen = new Set<string>();
+  for (const line of run.denials ?? []) {
+    let denial: { capability?: string; api?: string; at?: string } = {};
+    try {
+      denial = JSON.parse(line) as typeof denial;
+    } catch {
+      continue;
+    }
+    const key = `${denial.capability}:${denial.api}`;
+    if (seen.has(key) || !denial.capability || !denial.api) continue;
+    seen.add(key);
+    const at = denial.at ? ` at ${toWorkspacePath(unstage(denial.at), projectRoot)}` : '';
+    findings.push({
+      message: `tests: the sandbox denied ${denial.api}${at} (capability '${denial.capability}'): ${capabilityAdvice(denial.capability)}`,
+    });
+  }
   if (run.timedOut) {
     findings.push({ message: `tests: vitest did not finish within ${timeoutMs} ms and was killed (an infinite loop in the candidate or a hanging test?)` });
   }
@@ -255,11 +475,20 @@ export function reportFindings(run: VitestRun, staged: StagedProject, projectRoo
     const relFile = toWorkspacePath(unstage(file.name), projectRoot);
     const failed = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
     for (const assertion of failed) {
-      const { message, at } = summarizeFailure(unstage((assertion.failureMessages ?? []).join('\n')), projectRoot);
-      findings.push({
-        file: relFile,
-        message: `test failed: ${relFile} › ${assertion.fullName}: ${message}${at ? ` (at ${at})` : ''}`,
-      });
+      const failures = assertion.failureMessages?.length ? assertion.failureMessages : [''];
+      for (const failure of failures.slice(0, MAX_FAILURES_PER_TEST)) {
+        const summary = summarizeFailure(unstage(failure), projectRoot);
+        const message = summary.message;
+        const at = summary.at === undefined ? undefined : originalPosition(summary.at, softened);
+        const line = sourceLine(at);
+        findings.push({
+          file: relFile,
+          message: `test failed: ${relFile} › ${assertion.fullName}: ${message}${at ? ` (at ${at}${line ? `: ${line}` : ''})` : ''}`,
+        });
+      }
+      if (failures.length > MAX_FAILURES_PER_TEST) {
+        findings.push({ file: relFile, message: `test failed: ${relFile} › ${assertion.fullName}: … and ${failures.length - MAX_FAILURES_PER_TEST} more failing assertions` });
+      }
     }
     if (file.status === 'failed' && failed.length === 0) {
       findings.push({ file: relFile, message: `test file failed: ${relFile}: ${oneLine(unstage(file.message || 'failed to run'), 600)}` });
@@ -276,6 +505,9 @@ function toWorkspacePath(file: string, projectRoot: string): string {
   return file.split(path.sep).join('/').startsWith(projectRoot) ? file : posix.join(projectRoot, file);
 }
 
+/** Node's permission model says only this; in a test worker, where child processes are stubbed, it means the file system. */
+const PERMISSION_DENIED = /\b(?:Error: )?Access to this API has been restricted\b/g;
+
 function summarizeFailure(text: string, projectRoot: string): { message: string; at?: string } {
   const lines = text.split('\n');
   const messageLines: string[] = [];
@@ -289,7 +521,10 @@ function summarizeFailure(text: string, projectRoot: string): { message: string;
     if (/^\s+at\s/.test(line)) continue;
     if (!at) messageLines.push(line);
   }
-  return { message: oneLine(messageLines.join(' '), 700), ...(at ? { at } : {}) };
+  const message = messageLines
+    .join(' ')
+    .replace(PERMISSION_DENIED, `the sandbox denied it: Node's permission model refused a file-system access outside the test's copy (capability 'fs'): ${capabilityAdvice('fs')}`);
+  return { message: oneLine(message, 700), ...(at ? { at } : {}) };
 }
 
 export function createTestsGate(context: GateContext): Gate {
@@ -321,8 +556,13 @@ export function createTestsGate(context: GateContext): Gate {
         const staged = await stageProject(input.workspaceRoot, input.spec.projectRoot, input.files, context.options.tmpRoot);
         try {
           const filters = present.map((file) => posix.relative(input.spec.projectRoot, file));
-          const run = await runVitest(input.workspaceRoot, staged, filters, context.options.testsTimeoutMs, input.signal);
-          findings.push(...reportFindings(run, staged, input.spec.projectRoot, context.options.testsTimeoutMs));
+          const softened = await softenStagedTests(staged, present);
+          const constraints = input.spec.spec.constraints;
+          const run = await runVitest(input.workspaceRoot, staged, filters, context.options.testsTimeoutMs, input.signal, {
+            capabilities: constraints?.capabilities ?? [],
+            maxOldSpaceMb: Math.max(context.options.maxOldSpaceMb, 512),
+          });
+          findings.push(...reportFindings(run, staged, input.spec.projectRoot, context.options.testsTimeoutMs, input.workspaceRoot, softened));
         } finally {
           await staged.dispose();
         }

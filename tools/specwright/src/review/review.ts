@@ -264,6 +264,8 @@ export async function runReview(request: ReviewRequest): Promise<number> {
       for (const line of generationView(workspaceRoot, item, color)) log(line);
       log(`   diff ${diff.baseline}`);
       log(diff.text.trimEnd());
+      const changes = item.entry.generation?.behaviourChanges ?? [];
+      if (changes.length > 0) log(`   behaviour changed against the version reviewed before (differential gate):\n${changes.map((change) => `     - ${change}`).join('\n')}`);
       let answer = '';
       while (!['y', 'yes', 'n', 'no', 'q', 'quit'].includes(answer)) {
         answer = (await prompt.ask(`Approve ${item.file}? [y]es / [n]o / [q]uit: `)).trim().toLowerCase();

@@ -9,27 +9,43 @@ export interface GenerateFromSpecExecutorOptions extends CommonExecutorOptions {
   dryRun?: boolean;
   force?: boolean;
   noGates?: boolean;
+  /** Spec ids whose behaviour may differ from the reviewed version in this run (recorded in the lock). */
+  acceptBehaviourChange?: string | string[];
 }
 
-/** One gate session for every writing task of a run (a batch shares it across projects). */
+/**
+ * One gate session for every writing task of a run (a batch shares it across projects). The session holds the
+ * specs whose behaviour change is accepted, so tasks asking for different ones get sessions of their own.
+ */
 interface Shared {
-  gates: Lazy<GateRunnerHandle>;
+  gatesFor(acceptBehaviourChange: string[]): Promise<GateRunnerHandle>;
   dispose(): Promise<void>;
 }
 
 function createShared(context: ExecutorContext): Shared {
-  // The gates load TypeScript and vitest; only a writing run needs them, so --check stays cheap.
-  const gates = new Lazy(
-    async () => (await import('../../gate-runner')).createGateRunner(context.root),
-    (handle) => handle.dispose(),
-  );
-  return { gates, dispose: () => gates.dispose() };
+  const sessions = new Map<string, Lazy<GateRunnerHandle>>();
+  return {
+    gatesFor(acceptBehaviourChange) {
+      const key = [...acceptBehaviourChange].sort().join(',');
+      let session = sessions.get(key);
+      if (!session) {
+        // The gates load TypeScript and vitest; only a writing run needs them, so --check stays cheap.
+        session = new Lazy(
+          async () => (await import('../../gate-runner')).createGateRunner(context.root, { acceptBehaviourChange }),
+          (handle) => handle.dispose(),
+        );
+        sessions.set(key, session);
+      }
+      return session.get();
+    },
+    dispose: async () => void (await Promise.all([...sessions.values()].map((session) => session.dispose()))),
+  };
 }
 
 const generateTask: TaskBody<GenerateFromSpecExecutorOptions, Shared> = async (options, context, shared, log) => {
   const { project, dependencies } = projectsOf(context);
   const mode: RunMode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write';
-  const gates = mode === 'write' && !options.noGates ? await shared.gates.get() : undefined;
+  const gates = mode === 'write' && !options.noGates ? await shared.gatesFor(specIds(options.acceptBehaviourChange)) : undefined;
   const result = await runPipeline({
     workspaceRoot: context.root,
     projects: [project],

@@ -1,0 +1,126 @@
+/**
+ * The differential gate: when a spec has a previous accepted version (its outputs on disk still hash to what the
+ * lock recorded), the reviewed code and the candidate run side by side in two sandbox children on the same inputs —
+ * the examples, the edge inputs and drawn inputs. Where they disagree on an input no example pins, the candidate
+ * changed reviewed behaviour that the spec does not ask to change: a finding that tells the model what the
+ * reviewed code returned. An intended change is pinned by adding an example, or accepted for one run with
+ * `--accept-behaviour-change <spec>`; either way the differences are recorded in the lock's generation record
+ * (gates/behaviour-record.ts) and shown in review.
+ */
+import { join } from 'node:path';
+import { readTextIfExists, sha256 } from '../fs-utils';
+import { stripGeneratedHeader } from '../header';
+import { isReviewed, readLock } from '../lock';
+import { projectRelative } from '../plan';
+import type { Example, Finding, GateVerdict } from '../types';
+import { recordBehaviourChanges } from './behaviour-record';
+import { callText, compareRuns, describeOutcome, type Disagreement } from './compare-runs';
+import { errorMatches, type GateContext } from './context';
+import type { Gate, GateInput } from './gate';
+import { comparisonInputs } from './properties';
+import { type CallOutcome, SandboxWorker, stageCode } from './sandbox';
+import { jsonEqual, show } from './util';
+
+export interface PreviousVersion {
+  files: Map<string, string>;
+  /** Every output's review record matches its content. */
+  reviewed: boolean;
+}
+
+/** The accepted version of the spec's outputs: all on disk, each with the hash the lock recorded for it. */
+export function previousVersion(input: Pick<GateInput, 'workspaceRoot' | 'spec'>): PreviousVersion | undefined {
+  const { workspaceRoot, spec } = input;
+  let entry;
+  try {
+    entry = readLock(workspaceRoot, spec.projectRoot).specs[spec.spec.id];
+  } catch {
+    return undefined; // a broken lock is reported by the pipeline itself
+  }
+  if (!entry) return undefined;
+  const files = new Map<string, string>();
+  let reviewed = true;
+  for (const file of spec.outputFiles) {
+    const output = entry.outputs[projectRelative(spec.projectRoot, file)];
+    const content = readTextIfExists(join(workspaceRoot, file));
+    if (!output || content === undefined || sha256(content) !== output.hash) return undefined;
+    reviewed &&= isReviewed(output);
+    files.set(file, content);
+  }
+  return { files, reviewed };
+}
+
+function sameCode(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [file, content] of a) {
+    const other = b.get(file);
+    if (other === undefined || stripGeneratedHeader(other) !== stripGeneratedHeader(content)) return false;
+  }
+  return true;
+}
+
+/** Whether an outcome is what an example asks for (value by JSON equality, or the named error). */
+function meetsExample(outcome: CallOutcome, example: Example): boolean {
+  if (example.throws !== undefined) return outcome.kind === 'threw' && errorMatches(outcome.error, [example.throws]);
+  return outcome.kind === 'returned' && outcome.unserializable === undefined && jsonEqual(outcome.value, example.expect);
+}
+
+function describe(d: Disagreement): string {
+  return `at ${callText(d.export, d.args)} the reviewed code returned ${describeOutcome(d.first)}, this candidate ${describeOutcome(d.second)}`;
+}
+
+export function createDifferentialGate(context: GateContext): Gate {
+  return {
+    name: 'differential',
+    blocking: false,
+    async check(input: GateInput): Promise<GateVerdict> {
+      recordBehaviourChanges(input.files, []);
+      const previous = previousVersion(input);
+      if (!previous || sameCode(previous.files, input.files) || context.sandbox.hungOn(input)) return { gate: 'differential', ok: true, findings: [] };
+      const { spec } = input.spec;
+      const pinned = new Set(spec.examples.map((example) => `${example.export} ${show(example.args, 100_000)}`));
+      const calls = spec.exports.flatMap((exported) =>
+        comparisonInputs(context, input, exported, context.options.differentialRuns, 120).map((args) => ({ export: exported.name, args })),
+      );
+      const code = await stageCode({ workspaceRoot: input.workspaceRoot, files: previous.files, ...(context.options.tmpRoot ? { tmpRoot: context.options.tmpRoot } : {}) });
+      const old = new SandboxWorker(code, context.sandboxSettings, spec.constraints?.capabilities ?? [], input.workspaceRoot, { pure: spec.constraints?.pure === true });
+      let disagreements: Disagreement[];
+      /** Exports whose examples the reviewed code fails: the spec now asks for other behaviour, by example number. */
+      const changedBySpec = new Map<string, number>();
+      try {
+        const loaded = await old.exports();
+        if (!loaded.ok) return { gate: 'differential', ok: true, findings: [{ message: `note: the reviewed version does not load (${loaded.message}); nothing to compare` }] };
+        for (const [index, example] of spec.examples.entries()) {
+          if (changedBySpec.has(example.export) || !loaded.exports.includes(example.export)) continue;
+          if (!meetsExample(await old.call(example.export, example.args), example)) changedBySpec.set(example.export, index + 1);
+        }
+        const comparable = calls.filter((call) => loaded.exports.includes(call.export));
+        disagreements = await context.sandbox.use(input, (candidate) => compareRuns(old, candidate, comparable, { max: 40, ...(input.signal ? { signal: input.signal } : {}) }));
+      } finally {
+        await old.close();
+      }
+      // Pinned: the input is an example's, or the reviewed code fails an example of that export (an intended change
+      // the spec states by example: its other differences are recorded, not rejected).
+      const isPinned = (d: Disagreement) => pinned.has(`${d.export} ${show(d.args, 100_000)}`) || changedBySpec.has(d.export);
+      const pinReason = (d: Disagreement) =>
+        pinned.has(`${d.export} ${show(d.args, 100_000)}`) ? 'pinned by an example' : `intended: the reviewed code fails example #${changedBySpec.get(d.export)}`;
+      const unpinned = disagreements.filter((d) => !isPinned(d));
+      const accepted = context.options.acceptBehaviourChange.includes(spec.id);
+      const record = [
+        ...disagreements.filter(isPinned).map((d) => `${describe(d)} (${pinReason(d)})`),
+        ...(accepted ? unpinned.map((d) => `${describe(d)} (accepted with --accept-behaviour-change)`) : []),
+      ];
+      recordBehaviourChanges(input.files, record);
+      if (accepted || unpinned.length === 0) {
+        return { gate: 'differential', ok: true, findings: record.map((line) => ({ message: `note: behaviour change ${line}` })) };
+      }
+      const version = previous.reviewed ? 'reviewed' : 'previously accepted (not yet reviewed)';
+      const findings: Finding[] = unpinned.slice(0, 10).map((d) => ({
+        message: `${describe(d)}. Keep the ${version} behaviour unless the spec requires otherwise`,
+      }));
+      findings.push({
+        message: `note: if the change is intended, pin it with an example in ${input.spec.file}, or accept it once with \`--accept-behaviour-change ${spec.id}\``,
+      });
+      return { gate: 'differential', ok: false, findings };
+    },
+  };
+}
