@@ -1,7 +1,7 @@
 export type { Gate, GateInput, GateSession } from './gate';
 export { createGateSession, formatFeedback, runGates, type FeedbackOptions, type SpecwrightGateSession } from './session';
 export { GateContext, type GateSessionOptions, type SessionGateName } from './context';
-export { checkSafety, createSafetyGate, type SafetyFinding, type SafetyRule } from './safety';
+export { checkSafety, createSafetyGate, defineRule, SAFETY_RULES, type SafetyFinding, type SafetyRule, type SafetyRuleModule } from './safety';
 export { WorkspaceTypeService, createTypesGate, checkExports } from './types';
 export { SandboxPool, SandboxWorker, stageCode, type CallOutcome, type StagedCode } from './sandbox';
 export { createExamplesGate } from './examples';

@@ -255,6 +255,7 @@ export async function runVitest(
   timeoutMs: number,
   signal?: AbortSignal,
   isolation: VitestIsolation = { capabilities: [], maxOldSpaceMb: 512 },
+  candidateFiles: readonly string[] = [],
 ): Promise<VitestRun> {
   const started = Date.now();
   const vitest = path.join(workspaceRoot, 'node_modules', 'vitest', 'vitest.mjs');
@@ -292,7 +293,10 @@ export async function runVitest(
   const child = spawn(wrapped.command, wrapped.args, {
     cwd: staged.projectDir,
     // TMPDIR: vitest keeps a cache in os.tmpdir(); it must be inside the copy, the only writable place
-    env: sandboxEnv({ mode: 'tests', grants: isolation.capabilities, pure: false }, { CI: '1', NO_COLOR: '1', TMPDIR: tmp }),
+    env: sandboxEnv(
+      { mode: 'tests', grants: isolation.capabilities, pure: false, candidateFiles: candidateFiles.map((file) => path.join(staged.dir, ...file.split('/'))) },
+      { CI: '1', NO_COLOR: '1', TMPDIR: tmp },
+    ),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: process.platform !== 'win32',
   });
@@ -561,7 +565,7 @@ export function createTestsGate(context: GateContext): Gate {
           const run = await runVitest(input.workspaceRoot, staged, filters, context.options.testsTimeoutMs, input.signal, {
             capabilities: constraints?.capabilities ?? [],
             maxOldSpaceMb: Math.max(context.options.maxOldSpaceMb, 512),
-          });
+          }, [...input.files.keys()]);
           findings.push(...reportFindings(run, staged, input.spec.projectRoot, context.options.testsTimeoutMs, input.workspaceRoot, softened));
         } finally {
           await staged.dispose();

@@ -142,6 +142,8 @@ export interface LockdownConfig {
   pure: boolean;
   /** Absolute folder of the candidate's staged code: env reads from there are reported. */
   candidateRoot?: string;
+  /** Absolute paths of the candidate's files (the tests gate, where they sit among the project's files). */
+  candidateFiles?: readonly string[];
 }
 
 /** The environment of a process that runs candidate code: PATH and the lockdown's configuration, nothing else. */

@@ -30,6 +30,9 @@
   const grants = new Set(Array.isArray(config.grants) ? config.grants : []);
   const mode = config.mode === 'tests' ? 'tests' : 'runner';
   const candidateRoot = typeof config.candidateRoot === 'string' ? config.candidateRoot : undefined;
+  // in vitest's workers: the candidate's own files among the tests and the rest of the project
+  const candidateFiles = Array.isArray(config.candidateFiles) ? config.candidateFiles.filter((file) => typeof file === 'string') : [];
+  const isCandidateFrame = (frame) => (candidateRoot !== undefined && frame.startsWith(candidateRoot)) || candidateFiles.some((file) => frame.startsWith(`${file}:`));
   const Module = require('module');
   const ownFile = __filename;
 
@@ -97,11 +100,15 @@
     }
   }
 
+  let drains = 0;
   // The runner takes this drain (and deletes it) before any candidate code loads, so the candidate cannot erase
   // its own record.
   Object.defineProperty(globalThis, Symbol.for('specwright.denials'), {
     value: () => {
-      checkIntrinsics();
+      // every answer for the first calls (loading, the examples), then every 8th: a patch is reported either way,
+      // and the properties' hundred calls do not pay a fifth of a millisecond each
+      drains++;
+      if (drains <= 16 || drains % 8 === 0) checkIntrinsics();
       return apply(splice, denials, [0, denials.length]);
     },
     enumerable: false,
@@ -122,18 +129,28 @@
   /** Where a denied call came from: the first frame in the candidate's code, else the first one outside Node. */
   function callerFrame() {
     const all = frames();
-    return (candidateRoot && all.find((frame) => frame.startsWith(candidateRoot))) || all.find((frame) => !frame.startsWith('node:'));
+    return all.find(isCandidateFrame) || all.find((frame) => !frame.startsWith('node:'));
   }
 
   /** Whether the candidate's code itself (not Node on its behalf) is the immediate caller. */
   function calledByCandidate() {
     const first = frames()[0];
-    return first !== undefined && candidateRoot !== undefined && first.startsWith(candidateRoot);
+    return first !== undefined && isCandidateFrame(first);
   }
 
   // In vitest's workers nobody drains the list: each denial is printed to stderr, where the tests gate finds it.
   const writeSync = require('fs').writeSync;
+  let recording = false;
   function record(capability, api, locate = true) {
+    if (recording) return undefined;
+    recording = true;
+    try {
+      return recordNow(capability, api, locate);
+    } finally {
+      recording = false;
+    }
+  }
+  function recordNow(capability, api, locate) {
     const at = locate ? callerFrame() : undefined;
     if (denials.length < 50) apply(push, denials, [{ capability, api, at }]);
     if (mode === 'tests') {
@@ -256,16 +273,29 @@
     stubModule('timers/promises', 'timers', ['setTimeout', 'setInterval', 'setImmediate']);
   }
 
-  if (!grants.has('env') && candidateRoot) {
+  // Runner only: vitest redefines process.env in its workers, which a guarded env would break (there the
+  // environment is scrubbed, and reads of it find nothing).
+  if (mode === 'runner' && !grants.has('env') && candidateRoot) {
     // The environment is PATH only; a read from the candidate's own code still says it wanted more.
     const real = process.env;
+    // Building a stack can read the environment itself (source-map support does): never re-enter.
+    let inside = false;
+    const fromCandidate = () => {
+      if (inside) return false;
+      inside = true;
+      try {
+        return calledByCandidate();
+      } finally {
+        inside = false;
+      }
+    };
     const guarded = new Proxy(real, {
       get(target, key) {
-        if (typeof key === 'string' && calledByCandidate()) record('env', `process.env.${key}`);
+        if (typeof key === 'string' && fromCandidate()) record('env', `process.env.${key}`);
         return Reflect.get(target, key);
       },
       ownKeys(target) {
-        if (calledByCandidate()) record('env', 'process.env');
+        if (fromCandidate()) record('env', 'process.env');
         return Reflect.ownKeys(target);
       },
     });
