@@ -33,6 +33,13 @@ for (const manifest of ['executors.json', 'generators.json']) {
     entries.push(match[1]);
   }
 }
+// Files the compiled modules open next to themselves (`path.join(__dirname, …)`), which tsc does not copy: the
+// sandbox's child runner, its lockdown preload and the namespace script.
+const RUNTIME_ASSETS = ['gates/sandbox/runner.cjs', 'gates/sandbox/lockdown.cjs', 'gates/sandbox/confine.sh'];
+for (const asset of RUNTIME_ASSETS) {
+  fs.copyFileSync(path.join(packageRoot, 'src', asset), path.join(dist, asset));
+}
+
 const missing = entries.filter((entry) => !fs.existsSync(path.join(dist, `${entry}.js`)));
 if (missing.length > 0) {
   console.error(`build incomplete: dist/ lacks ${missing.map((entry) => `${entry}.js`).join(', ')}`);

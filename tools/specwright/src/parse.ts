@@ -162,7 +162,8 @@ function resolvePaths(data: Record<string, unknown>, location: SpecLocation, opt
     const resolved = inProject(test, ['tests', index], 'test');
     if (resolved === undefined) return;
     if (outputFiles.includes(resolved)) report(`test "${test}" is also an output; tests are written by people`, ['tests', index], 'a hand-written test file');
-    else if (options.fileExists && !options.fileExists(resolved)) {
+    // A draft lists the tests a person should write; they exist once it is accepted (`decompose --accept`).
+    else if (data.draft !== true && options.fileExists && !options.fileExists(resolved)) {
       report(`test file "${test}" does not exist (${resolved})`, ['tests', index], `a hand-written vitest file at ${resolved}: create it (\`nx g @specwright/nx:spec\` writes one with a new spec), or remove it from \`tests:\``);
     }
     testFiles.push(resolved);

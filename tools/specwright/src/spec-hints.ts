@@ -62,7 +62,8 @@ const tick = (text: string) => `\`${text}\``;
 
 /** The known field closest to an unknown one, when it is close enough to be a typo. */
 export function suggestField(unknown: string, known: readonly string[]): string | undefined {
-  const synonym = (SYNONYMS[unknown] ?? []).find((field) => known.includes(field));
+  // Own keys only: a field named `toString` or `__proto__` is unknown, not a synonym.
+  const synonym = (Object.hasOwn(SYNONYMS, unknown) ? (SYNONYMS[unknown] as string[]) : []).find((field) => known.includes(field));
   if (synonym) return synonym;
   if (known.length === 0) return undefined;
   const lower = unknown.toLowerCase();
@@ -157,7 +158,7 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
     const key = String((error.params as { additionalProperty: string }).additionalProperty);
     const known = knownFields(error);
     const suggestion = suggestField(key, known);
-    const home = path.length === 0 ? NESTED_HOMES[key] : undefined;
+    const home = path.length === 0 && Object.hasOwn(NESTED_HOMES, key) ? NESTED_HOMES[key] : undefined;
     if (suggestion) {
       const set = suggested.get(error.instancePath) ?? new Set<string>();
       set.add(suggestion);

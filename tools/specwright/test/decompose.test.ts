@@ -107,7 +107,7 @@ describe('specwright decompose', () => {
     expect(format.json_schema?.name).toBe('specwright_decomposition');
     const repair = server.requests[1]?.body.messages.at(-1)?.content ?? '';
     // The parser's finding with its line:column in the proposed YAML, and the lint's: an export with no example.
-    expect(repair).toMatch(/specs\[0\] \(src\/parse-rate\.spec\.yaml\): libs\/money\/src\/parse-rate\.spec\.yaml:\d+:1: unknown field "owner"/);
+    expect(repair).toMatch(/specs\[0\] \(src\/parse-rate\.spec\.yaml\): libs\/money\/src\/parse-rate\.spec\.yaml:\d+:1: unknown field `owner`/);
     expect(repair).toContain('export exchange has no example');
     writeDrafts(ws.root, result.drafts);
     expect(DRAFTS.every((file) => existsSync(join(ws.root, file)))).toBe(true);

@@ -12,7 +12,7 @@ describe('draft specs in the pre-commit hook and review', () => {
   beforeEach(async () => {
     repo = createHookRepo();
     await withDemoLib(repo);
-    expect(repo.specwright(['review', '--approve']).status).toBe(0);
+    expect(repo.specwright(['review', '--approve', '--all']).status).toBe(0);
     repo.git(['add', '-A']);
     expect(repo.commit('demo lib').status).toBe(0);
   });

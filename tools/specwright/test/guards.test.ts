@@ -124,7 +124,9 @@ describe('contract guards on the template (real vitest, SPECWRIGHT_GUARDS=1)', (
   it('explain <file:line> tells a hand-edited generated file from the reviewed one', () => {
     const cli = (args: string[]) => spawnSync(process.execPath, [join(ws.root, 'tools/specwright/bin/specwright.js'), 'explain', ...args], { cwd: ws.root, encoding: 'utf8', env: ENV });
     // round.ts was changed by hand in this copy: still generated (spec money/round), but drifted from what was reviewed.
-    const round = cli(['libs/money/src/round.ts:56', '--json']);
+    const roundLines = readFileSync(join(ws.root, 'libs/money/src/round.ts'), 'utf8').split('\n');
+    const insideRoundHalfEven = roundLines.findIndex((line) => line.startsWith('export function roundHalfEven')) + 2;
+    const round = cli([`libs/money/src/round.ts:${insideRoundHalfEven}`, '--json']);
     expect(round.status, round.stderr).toBe(0);
     expect(JSON.parse(round.stdout).files[0]).toMatchObject({ kind: 'generated', specId: 'money/round', state: 'drifted', exportAtLine: 'roundHalfEven' });
     const human = cli(['libs/money/src/split-bill.ts']);

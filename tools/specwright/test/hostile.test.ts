@@ -109,6 +109,8 @@ function hashTree(root: string): Map<string, string> {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const childRel = rel ? `${rel}/${entry.name}` : entry.name;
       const full = join(dir, entry.name);
+      // The run log records every attempt, rejected ones included, by design: local, git-ignored, not the workspace.
+      if (childRel === '.specwright') continue;
       if (entry.isSymbolicLink()) out.set(childRel, `link:${readlinkSync(full)}`);
       else if (entry.isDirectory()) walk(full, childRel);
       else out.set(childRel, createHash('sha256').update(readFileSync(full)).digest('hex'));

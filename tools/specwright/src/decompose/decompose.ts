@@ -256,6 +256,33 @@ export function acceptDraft(workspaceRoot: string, file: string, project: Projec
   }
   const accepted = source.replace(/^draft\s*:\s*true\s*(#.*)?\n/m, '');
   parseSpec(accepted, { file, projectRoot: project.root, project: project.name });
+  // An accepted spec's tests must exist (check reports a missing one): each missing file starts as a skeleton whose
+  // todos are the cases the draft asked a person to write, before anything is generated.
+  for (const testFile of parsed.testFiles) {
+    const testPath = join(workspaceRoot, testFile);
+    if (!existsSync(testPath)) writeFileAtomic(testPath, testSkeleton(parsed.spec.id, source, posix.basename(testFile)));
+  }
   writeFileAtomic(absolute, accepted);
   return parsed.spec.id;
+}
+
+/** `it.todo` for every case the draft's header lists for this test file. */
+export function testSkeleton(specId: string, draftSource: string, testFileName: string): string {
+  const cases: string[] = [];
+  let inFile = false;
+  for (const line of draftSource.split('\n')) {
+    const heading = /^# Tests a person should write in (.+):$/.exec(line);
+    if (heading) inFile = heading[1] === testFileName;
+    else if (inFile && /^#\s+- /.test(line)) cases.push(line.replace(/^#\s+- /, '').trim());
+    else if (!line.startsWith('#')) break;
+  }
+  const todos = cases.length > 0 ? cases.map((testCase) => `  it.todo(${JSON.stringify(testCase)});`).join('\n') : `  it.todo('the behaviour ${specId} must have');`;
+  return `import { describe, it } from 'vitest';
+
+// Written by \`specwright decompose --accept\` from the draft's list of tests a person should write. Write each one
+// (with the code's real imports) before generating the spec: these tests are its acceptance criteria.
+describe(${JSON.stringify(specId)}, () => {
+${todos}
+});
+`;
 }

@@ -1,4 +1,3 @@
 'use strict';
-// Nx loads generators as CommonJS; the TypeScript goes through our cached swc loader, as for the executors.
-require('../../../bin/ts-loader.cjs');
-module.exports = require('./generator.ts');
+// `nx g @specwright/nx:decompose`. See bin/entry.cjs for how modules are loaded.
+module.exports = require('../../../bin/entry.cjs').loadModule('generators/decompose/generator');
