@@ -40,6 +40,10 @@ export interface VerifyResult {
 export async function verifySpecs(request: VerifyRequest): Promise<VerifyResult> {
   const log = request.log ?? ((line: string) => console.log(line));
   const { workspaceRoot } = request;
+  // The committed outputs are run like any candidate (a commit made with --no-verify can carry anything): say which
+  // isolation is in force, and refuse before running anything when strong isolation is required and missing.
+  const { isolationNotice, strongIsolationRequired } = await import('./gates/sandbox/isolation');
+  log(isolationNotice(strongIsolationRequired(request.options.requireStrongIsolation)));
   const loaded = loadSpecs(workspaceRoot, [...request.projects, ...(request.dependencyProjects ?? [])], request.options);
   const roots = new Set(request.projects.map((project) => project.root));
   const specsById = new Map(loaded.specs.map((spec) => [spec.spec.id, spec]));

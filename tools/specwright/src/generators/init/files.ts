@@ -75,6 +75,8 @@ env:
   NX_TUI: 'false'
   # Offline by construction: no API key here, and replay is the provider if anything ever asked for a model.
   SPECWRIGHT_PROVIDER: replay
+  # verify-spec runs generated code: refuse to do it without the network namespace and Node's permission model.
+  SPECWRIGHT_REQUIRE_STRONG_ISOLATION: '1'
 
 jobs:
   main:
@@ -103,6 +105,9 @@ ${pnpmSetup}
           path: .nx/cache
           key: nx-\${{ runner.os }}-node\${{ matrix.node }}-\${{ github.sha }}
           restore-keys: nx-\${{ runner.os }}-node\${{ matrix.node }}-
+
+      # The sandbox's network namespace needs unprivileged user namespaces, which Ubuntu 24.04's AppArmor blocks.
+      - run: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 || true
 
       # Sets NX_BASE / NX_HEAD for \`nx affected\`.
       - uses: nrwl/nx-set-shas@v4
