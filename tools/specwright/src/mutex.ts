@@ -5,7 +5,8 @@ import { writeFailure } from './fs-utils';
 
 export const RUN_LOCK_FILE_NAME = '.specwright-run.lock';
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
+import { alive } from '../mutex';
 import { minimalEnv } from './util';
 
 const REAPER_SOURCE = String.raw`
@@ -96,14 +97,6 @@ export function markOwner(dir: string): void {
   fs.writeFileSync(path.join(dir, OWNER_FILE), String(process.pid));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes staging folders whose owner is dead — what a run killed with SIGKILL while its reaper was killed too
