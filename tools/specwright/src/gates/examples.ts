@@ -33,9 +33,15 @@ export function createExamplesGate(context: GateContext): Gate {
           }
           if (input.signal?.aborted) break;
           const outcome = await worker.call(example.export, example.args, undefined, callChecks(input.spec, example.export));
-          if (outcome.kind === 'timeout') context.sandbox.markHung(input, `${callText(example)} (examples)`);
           const judged = judge(context, input, example, label, outcome);
           findings.push(...judged);
+          if (outcome.kind === 'timeout') {
+            // One timeout per attempt: a candidate that hangs once is rejected now, not once per example.
+            context.sandbox.markHung(input, `${callText(example)} (examples)`);
+            const left = examples.length - index - 1;
+            if (left > 0) findings.push({ message: `${left} later example(s) not run: the candidate did not terminate on ${callText(example)}; fix that first` });
+            break;
+          }
           // Invariants and purity speak about a call that was otherwise right: one problem at a time.
           if (judged.length === 0) findings.push(...checkProblems(outcome, label).map((message) => ({ message })));
         }

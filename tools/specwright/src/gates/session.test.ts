@@ -83,17 +83,17 @@ describe('runGates', () => {
     expect(feedback).toMatch(/## safety \(1 problem\)\n- libs\/money\/src\/allocate\.ts:\d+:\d+ \[no-eval\] eval evaluates strings as code/);
   });
 
-  it('kills an infinite loop within the call budget and keeps going with a fresh child', async () => {
+  it('kills an infinite loop within the call budget: one timeout rejects the attempt, the later gates say why they did not run', async () => {
     const started = Date.now();
     const verdicts = byGate(await runGates(session, ws.input('money/allocate', 'infinite-loop')));
     const examples = verdicts['examples']!;
-    // the first example loops and is killed; the next ones still run, in a restarted child (#2 gets a wrong result)
+    // the first example loops and is killed; the attempt is rejected on that one timeout, not one per example
     expect(examples.findings[0]!.message).toMatch(/^example #1 allocate\(100, \[1,1,1\]\): timed out after 500 ms/);
-    expect(examples.findings[1]!.message).toBe('example #2 allocate(10, [1,2]): expected [4,6], got [3,7]');
+    expect(examples.findings[1]!.message).toMatch(/^\d+ later example\(s\) not run: the candidate did not terminate on allocate\(100, \[1,1,1\]\)/);
     expect(examples.findings).toHaveLength(2);
+    expect(verdicts['properties']).toMatchObject({ skipped: true });
     expect(verdicts['tests']).toMatchObject({ skipped: true });
     expect(examples.ms!).toBeLessThan(3000);
-    expect(verdicts['properties']!.ms!).toBeLessThan(10_000);
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
