@@ -1,11 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateRunner, type GateRunnerHandle } from '../src/gate-runner';
 import { findTestFiles } from '../src/gates/tests';
 import { loadSpecs } from '../src/load';
 import { normalizeOptions } from '../src/options';
-import { measureStrength, type StrengthRequest } from '../src/strength/strength';
+import { measureStrength, STRENGTH_CACHE_DIR, type StrengthRequest } from '../src/strength/strength';
 import { copyTemplate } from './template';
 
 // A spec with an obvious unpinned boundary: 17 and 30 are far from 18, so `>=` → `>` passes every gate.
@@ -39,6 +39,10 @@ describe('specwright strength', () => {
 
   beforeAll(async () => {
     ws = copyTemplate();
+    // The copy links the repository's node_modules/.cache; strength results get a cache of this copy's own, so an
+    // earlier run of this test (the other Node version in CI) cannot make the first measurement a cache hit.
+    rmSync(join(ws.root, 'node_modules/.cache'), { force: true });
+    mkdirSync(join(ws.root, STRENGTH_CACHE_DIR), { recursive: true });
     writeFileSync(join(ws.root, 'libs/text/src/adult.spec.yaml'), ADULT_SPEC);
     writeFileSync(join(ws.root, 'libs/text/src/adult.ts'), ADULT_CODE);
     fast = await createGateRunner(ws.root, { gates: { tests: false }, numRuns: 20 });
