@@ -69,16 +69,3 @@ function loadTypeScript(module, filename) {
   }
   module._compile(code, filename);
 }
-
-/** Runs an entry point's promise of an exit code; a crash prints its stack and exits 2. */
-module.exports.exitWith = function exitWith(promise) {
-  promise.then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error) => {
-      console.error(error && error.stack ? error.stack : String(error));
-      process.exitCode = 2;
-    },
-  );
-};
