@@ -64,6 +64,8 @@ export interface GenerateResult {
   history: AttemptRecord[];
   model: string;
   notes?: string;
+  /** Differences from the reviewed version that the gates let through (pinned by the spec or accepted), for the lock. */
+  behaviourChanges?: string[];
   /** What the provider had to change for this server (a parameter it rejected), once per change. */
   adaptations?: string[];
   /** Why it failed: the last attempt's failed gate and first findings, or the provider's error. */
@@ -140,7 +142,8 @@ export async function generateSpec(request: GenerateRequest): Promise<GenerateRe
     });
     if (failed.length === 0 && staged?.files) {
       history.push(record);
-      return result({ ok: true, files: staged.files, attempts: attempt, ...(staged.notes ? { notes: staged.notes } : {}) });
+      const behaviourChanges = list.flatMap((verdict) => verdict.behaviourChanges ?? []);
+      return result({ ok: true, files: staged.files, attempts: attempt, ...(staged.notes ? { notes: staged.notes } : {}), ...(behaviourChanges.length > 0 ? { behaviourChanges } : {}) });
     }
     const feedback = formatFeedback(list);
     record.failure = `${failed[0]?.gate}: ${failed[0]?.findings[0]?.message ?? 'failed'}`;

@@ -4,7 +4,6 @@ import { SpecwrightError, describeError } from './errors';
 import { effectiveModel } from './fingerprint';
 import { readTextIfExists, sha256 } from './fs-utils';
 import { generateSpec, type AttemptEvent, type GateRunner } from './generate';
-import { behaviourChangesOf } from './gates/behaviour-record';
 import { commitSpecWrite } from './journal';
 import { bodyHash, type LockEntry, type LockFile } from './lock';
 import type { NormalizedOptions } from './options';
@@ -180,7 +179,7 @@ export class WriteSink implements ArtifactSink {
         attempts: result.attempts,
         usage: result.usage,
         history: result.history,
-        ...behaviourRecord(result.files),
+        ...(result.behaviourChanges ? { behaviourChanges: result.behaviourChanges } : {}),
       });
       commitSpecWrite(context.workspaceRoot, spec.projectRoot, spec.spec.id, entry, result.files);
     } catch (error) {
@@ -222,11 +221,6 @@ export class WriteSink implements ArtifactSink {
       },
     };
   }
-}
-
-function behaviourRecord(files: ReadonlyMap<string, string>): Pick<LockEntry['generation'], 'behaviourChanges'> {
-  const changes = behaviourChangesOf(files);
-  return changes && changes.length > 0 ? { behaviourChanges: changes } : {};
 }
 
 function outsideProject(spec: FingerprintedSpec, file: string, resolved: string): SpecwrightError {

@@ -195,6 +195,8 @@ export interface GateVerdict {
   /** Set when the gate did not run (e.g. an earlier gate failed and this one depends on it). */
   skipped?: boolean;
   ms?: number;
+  /** What a passing gate asks the lock to record with the accepted code (the differential gate's behaviour changes). */
+  behaviourChanges?: string[];
 }
 
 export interface AttemptRecord {

@@ -4,8 +4,8 @@
  * the examples, the edge inputs and drawn inputs. Where they disagree on an input no example pins, the candidate
  * changed reviewed behaviour that the spec does not ask to change: a finding that tells the model what the
  * reviewed code returned. An intended change is pinned by adding an example, or accepted for one run with
- * `--accept-behaviour-change <spec>`; either way the differences are recorded in the lock's generation record
- * (gates/behaviour-record.ts) and shown in review.
+ * `--accept-behaviour-change <spec>`; either way the differences travel on the passing verdict
+ * (`behaviourChanges`) to the lock's generation record and are shown in review.
  */
 import { join } from 'node:path';
 import { readTextIfExists, sha256 } from '../fs-utils';
@@ -13,7 +13,6 @@ import { stripGeneratedHeader } from '../header';
 import { isReviewed, readLock } from '../lock';
 import { projectRelative } from '../plan';
 import type { Example, Finding, GateVerdict } from '../types';
-import { recordBehaviourChanges } from './behaviour-record';
 import { callText, compareRuns, describeOutcome, type Disagreement } from './compare-runs';
 import { errorMatches, type GateContext } from './context';
 import type { Gate, GateInput } from './gate';
@@ -73,7 +72,6 @@ export function createDifferentialGate(context: GateContext): Gate {
     name: 'differential',
     blocking: false,
     async check(input: GateInput): Promise<GateVerdict> {
-      recordBehaviourChanges(input.files, []);
       const previous = previousVersion(input);
       if (!previous || sameCode(previous.files, input.files) || context.sandbox.hungOn(input)) return { gate: 'differential', ok: true, findings: [] };
       const { spec } = input.spec;
@@ -109,9 +107,8 @@ export function createDifferentialGate(context: GateContext): Gate {
         ...disagreements.filter(isPinned).map((d) => `${describe(d)} (${pinReason(d)})`),
         ...(accepted ? unpinned.map((d) => `${describe(d)} (accepted with --accept-behaviour-change)`) : []),
       ];
-      recordBehaviourChanges(input.files, record);
       if (accepted || unpinned.length === 0) {
-        return { gate: 'differential', ok: true, findings: record.map((line) => ({ message: `note: behaviour change ${line}` })) };
+        return { gate: 'differential', ok: true, findings: record.map((line) => ({ message: `note: behaviour change ${line}` })), ...(record.length > 0 ? { behaviourChanges: record } : {}) };
       }
       const version = previous.reviewed ? 'reviewed' : 'previously accepted (not yet reviewed)';
       const findings: Finding[] = unpinned.slice(0, 10).map((d) => ({
