@@ -2,7 +2,7 @@ import { join, posix } from 'node:path';
 import { discoverSpecProjects, projectNameOf } from '../discover';
 import type { SpecwrightError } from '../errors';
 import { fileHashIfExists } from '../fs-utils';
-import { loadSpecs, type ProjectRef, type SpecFailure } from '../load';
+import { loadSpecs, type LoadedWorkspace, type ProjectRef, type SpecFailure } from '../load';
 import { isReviewed, LOCK_FILE_NAME, readLock, type LockEntry, type LockOutput } from '../lock';
 import type { NormalizedOptions } from '../options';
 import type { FingerprintedSpec } from '../types';
@@ -55,6 +55,8 @@ export interface ReviewStateRequest {
   options: NormalizedOptions;
   /** `undefined`: no policy checks (e.g. the policy itself is invalid and was reported). */
   policy?: Policy;
+  /** Specs already loaded by the caller (projects and dependency projects), so a run loads them once. */
+  loaded?: LoadedWorkspace;
 }
 
 export const inRoot = (root: string, relative: string) => (root === '.' ? relative : `${root}/${relative}`);
@@ -77,7 +79,7 @@ export function allReviewProjects(workspaceRoot: string): ProjectRef[] {
 
 export function collectReviewState(request: ReviewStateRequest): ReviewState {
   const { workspaceRoot, projects, options, policy } = request;
-  const loaded = loadSpecs(workspaceRoot, [...projects, ...(request.dependencyProjects ?? [])], options);
+  const loaded = request.loaded ?? loadSpecs(workspaceRoot, [...projects, ...(request.dependencyProjects ?? [])], options);
   const byId = new Map(loaded.specs.map((spec) => [spec.spec.id, spec]));
   const failed = new Map<string, SpecwrightError>(loaded.failures.map((failure) => [failure.file, failure.error]));
   const items: ReviewItem[] = [];
