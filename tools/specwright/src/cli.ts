@@ -2,7 +2,7 @@ import { discoverSpecProjects, projectNameOf } from './discover';
 import { describeError } from './errors';
 import type { ProjectRef } from './load';
 import { normalizeOptions, type SpecwrightPluginOptions } from './options';
-import { runPipeline, type RunMode } from './run';
+import { runPipeline, sinkFor, type RunMode } from './run';
 import { jsonProblems, parseCommandArgs, positiveInteger, printJson } from './cli-support';
 import { registerAcceptCommands } from './accept-command';
 import { registerReviewCommands } from './review/commands';
@@ -132,7 +132,7 @@ function pipelineCommand(name: string, mode: RunMode): Command {
         projects,
         dependencyProjects: others,
         options,
-        mode,
+        sink: sinkFor(mode),
         force: !!values.force,
         only: (values.spec as string[] | undefined) ?? [],
         ...(concurrency ? { concurrency } : {}),

@@ -1,11 +1,9 @@
-import { join } from 'node:path';
-import { describeError } from '../errors';
-import { readTextIfExists } from '../fs-utils';
 import type { ProjectRef } from '../load';
 import type { NormalizedOptions } from '../options';
 import { runPipeline } from '../run';
+import { sinkFor } from '../sinks';
 import { warmHookCache } from './cache';
-import { checkGenerationAllowed, loadPolicy, POLICY_FILE, type Policy } from './policy';
+import { checkGenerationAllowed, POLICY_FILE } from './policy';
 import { collectReviewState } from './state';
 
 export interface CiCheckRequest {
@@ -28,12 +26,15 @@ export interface CiCheckResult {
   policyFindings: number;
   /** Reviews whose signature is missing or wrong (only with requireSignedReviews). */
   signatureFindings: number;
+  /** specs/policy.yaml cannot be read (its problem is reported with its position and fix). */
+  policyInvalid: boolean;
 }
 
 /**
- * The CI backstop for everything the pre-commit hook checks (which `--no-verify` skips): the check mode of the
- * pipeline (stale, new, missing, drifted specs; never calls a model) plus the review state of every recorded
- * output and the policy over every declared output.
+ * The CI backstop for everything the pre-commit hook checks (which `--no-verify` skips): the check sink of the
+ * pipeline (stale, new, missing, drifted specs, orphaned lock entries; never calls a model) plus the review state of
+ * every recorded output and the policy over every declared output. One snapshot serves both: each spec is parsed
+ * and fingerprinted once, the policy read once.
  */
 export async function runCiCheck(request: CiCheckRequest): Promise<CiCheckResult> {
   const log = request.log ?? ((line: string) => console.log(line));
@@ -41,27 +42,23 @@ export async function runCiCheck(request: CiCheckRequest): Promise<CiCheckResult
   const dependencyProjects = request.dependencyProjects ?? [];
 
   log(`── generation (the check mode of generate-from-spec; no model is called): ${projects.map((p) => p.name).join(', ') || '(no projects with specs)'}`);
-  const pipeline = await runPipeline({ workspaceRoot, projects, dependencyProjects, options, mode: 'check', log });
+  const pipeline = await runPipeline({ workspaceRoot, projects, dependencyProjects, options, sink: sinkFor('check'), log });
+  const { snapshot } = pipeline;
+  const { policy, policyError } = snapshot;
 
   log('── review and policy');
-  let policy: Policy | undefined;
-  let policyOk = true;
-  try {
-    policy = loadPolicy(workspaceRoot);
-  } catch (error) {
-    log(describeError(error));
-    policyOk = false;
+  if (policyError) {
+    // Its full text (position, expectation) is in the generation report above; here, what it means for this check.
+    log(`  invalid    ${policyError.location ?? POLICY_FILE}: ${policyError.message}; the policy and reviewer checks are skipped until it is fixed\n             fix: ${policyError.fix ?? `edit ${POLICY_FILE}`}`);
   }
-  const state = collectReviewState({ workspaceRoot, projects, dependencyProjects, options, ...(policy ? { policy } : {}) });
+  const state = collectReviewState({ workspaceRoot, projects, dependencyProjects, options, loaded: snapshot.loaded, ...(policy ? { policy } : {}) });
   const problems = state.items.filter((item) => item.status !== 'reviewed');
   for (const item of problems) log(`  ${item.status.padEnd(10)} ${item.file}  (spec ${item.specId}): ${item.reason}\n             fix: ${item.fix}`);
-  const roots = new Set(projects.map((project) => project.root));
-  const declared = state.specs.filter((spec) => roots.has(spec.projectRoot)).flatMap((spec) => spec.outputFiles);
+  const declared = snapshot.own.flatMap((spec) => spec.outputFiles);
   const refused = policy ? checkGenerationAllowed(policy, declared) : [];
   const alreadyReported = new Set(problems.filter((item) => item.status === 'forbidden').map((item) => item.file));
   for (const finding of refused.filter((f) => !alreadyReported.has(f.file))) log(`  forbidden  ${finding.file}: ${finding.message}\n             fix: ${finding.fix}`);
-  const policySource = readTextIfExists(join(workspaceRoot, POLICY_FILE));
-  warmHookCache(workspaceRoot, state.specs, options, policy && policySource !== undefined ? { source: policySource, policy } : undefined);
+  warmHookCache(workspaceRoot, state.specs, options, policy && snapshot.policySource !== undefined ? { source: snapshot.policySource, policy } : undefined);
 
   let signatureFindings = 0;
   if (policy?.requireSignedReviews) {
@@ -73,11 +70,14 @@ export async function runCiCheck(request: CiCheckRequest): Promise<CiCheckResult
     for (const finding of signatures.findings) log(`  unsigned   ${finding.file}: ${finding.message}\n             fix: ${finding.fix}`);
     signatureFindings = signatures.findings.length;
   }
+  const policyOk = !policyError;
+  // The unreadable policy is a problem of its own (counted below), not a sign that generation is behind.
+  const generationOk = pipeline.outcomes.every((outcome) => outcome.result === 'fresh') && pipeline.failures.every((failure) => failure.error === policyError);
   const reviewed = state.items.length - problems.length;
-  const ok = pipeline.ok && problems.length === 0 && refused.length === 0 && policyOk && signatureFindings === 0;
+  const ok = generationOk && problems.length === 0 && refused.length === 0 && policyOk && signatureFindings === 0;
   log(
-    `Specwright ci-check: ${ok ? 'ok' : 'FAILED'} — generation ${pipeline.ok ? 'up to date' : 'NOT up to date'}; ${reviewed}/${state.items.length} output(s) reviewed` +
+    `Specwright ci-check: ${ok ? 'ok' : 'FAILED'} — generation ${generationOk ? 'up to date' : 'NOT up to date'}; ${reviewed}/${state.items.length} output(s) reviewed` +
       `${problems.length ? `, ${problems.length} not` : ''}${signatureFindings ? `, ${signatureFindings} without a valid signature` : ''}${refused.length ? `; ${refused.length} refused by ${POLICY_FILE}` : ''}${policyOk ? '' : `; ${POLICY_FILE} is invalid`}`,
   );
-  return { ok, generationOk: pipeline.ok, notReviewed: problems.length, policyFindings: refused.length, signatureFindings };
+  return { ok, generationOk, notReviewed: problems.length, policyFindings: refused.length, signatureFindings, policyInvalid: !policyOk };
 }

@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import type { GateRunnerHandle } from '../../gate-runner';
-import { runPipeline, type RunMode } from '../../run';
+import { runPipeline, sinkFor, type RunMode } from '../../run';
 import { batchExecutor, Lazy, singleTaskExecutor, type TaskBody } from '../batch';
 import { pluginOptionsOf, projectsOf, specIds, type CommonExecutorOptions } from '../context';
 
@@ -51,7 +51,7 @@ const generateTask: TaskBody<GenerateFromSpecExecutorOptions, Shared> = async (o
     projects: [project],
     dependencyProjects: dependencies,
     options: pluginOptionsOf(options),
-    mode,
+    sink: sinkFor(mode),
     force: !!options.force,
     only: specIds(options.spec),
     log,
