@@ -6,7 +6,7 @@ import type { ProjectRef, SpecFailure } from './load';
 import type { NormalizedOptions } from './options';
 import type { Provider } from './providers';
 import { sinkFor, type ArtifactSink, type RunMode, type SinkContext, type SinkFactory, type SpecOutcome } from './sinks';
-import { loadSnapshot, planSnapshot, type RunSnapshot } from './snapshot';
+import { loadSnapshot, planSnapshot, snapshotProblems, type RunSnapshot } from './snapshot';
 import type { PlannedSpec } from './types';
 
 export { sinkFor, type RunMode, type SinkFactory } from './sinks';
@@ -80,8 +80,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
       }
     }
 
-    // An unreadable policy is the run's problem (every spec it would have to allow is refused by the plan).
-    const failures = [...snapshot.failures, ...(snapshot.policyError ? [{ file: snapshot.policyError.file ?? 'specs/policy.yaml', error: snapshot.policyError }] : []), ...sink.problems(snapshot, options)];
+    const failures = [...snapshotProblems(snapshot), ...sink.problems(snapshot, options)];
     const plan = planSnapshot(snapshot, { force: !!request.force, only });
     await sink.start({ snapshot, plan, options, runId: randomUUID(), log });
     const context: SinkContext = { workspaceRoot, options, force: !!request.force, locks: snapshot.locks, log };

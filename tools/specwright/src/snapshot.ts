@@ -81,6 +81,15 @@ export function loadSnapshot(request: SnapshotRequest): RunSnapshot {
 }
 
 /**
+ * What the snapshot itself says is wrong, for every kind of run: the target projects' specs that cannot be loaded,
+ * and an unreadable policy (a problem of its own; the plan also refuses every spec it would have had to allow).
+ */
+export function snapshotProblems(snapshot: RunSnapshot): SpecFailure[] {
+  const policy = snapshot.policyError ? [{ file: snapshot.policyError.file ?? POLICY_FILE, error: snapshot.policyError }] : [];
+  return [...snapshot.failures, ...policy];
+}
+
+/**
  * The plan of the snapshot's specs (all of them, or `flags.only`), each with the reason it must not be generated,
  * when there is one: a draft, outputs the policy refuses, or a policy that cannot be read (generating past a policy
  * nobody can read would bypass it). Whether a refusal fails the spec is the sinks' one rule (`refusedOutcome`).

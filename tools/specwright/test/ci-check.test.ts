@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as fingerprint from '../src/fingerprint';
+import type { ProjectRef } from '../src/load';
 import { normalizeOptions } from '../src/options';
 import * as parse from '../src/parse';
 import * as policy from '../src/review/policy';
@@ -43,7 +44,11 @@ describe('ci-check loads once', () => {
     server = await startFakeOpenAI();
     server.fallback = (request: RecordedRequest): Reply => ({ kind: 'answer', files: [{ path: /Write: (\S+)/.exec(request.body.messages[1]?.content ?? '')?.[1] ?? 'x.ts', content: ROUND_IMPL }] });
     const env = { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'k' };
-    for (const [projects, dependencyProjects] of [[[UTIL], []], [[DEMO], [UTIL]]]) {
+    const runs: [ProjectRef[], ProjectRef[]][] = [
+      [[UTIL], []],
+      [[DEMO], [UTIL]],
+    ];
+    for (const [projects, dependencyProjects] of runs) {
       const generated = await runPipeline({ workspaceRoot: ws.root, projects, dependencyProjects, options: OPTIONS, mode: 'write', env, log: () => undefined });
       expect(generated.ok).toBe(true);
     }
