@@ -163,4 +163,15 @@ describe('the sinks own the mode', () => {
     const checked = await run({ mode: 'check' });
     expect(checked.outcomes.map((o) => `${o.id} ${o.result}`)).toEqual(['demo/round out-of-date', 'demo/double out-of-date']);
   });
+
+  it('names the configured generate target in its fixes, and only the writing sink finishes an interrupted write', async () => {
+    const options = normalizeOptions({ provider: 'openai', model: 'test-model', generateTargetName: 'codegen' });
+    ws.write('libs/demo/.specwright-journal.json', '{}');
+    for (const mode of ['check', 'dry-run'] as const) {
+      const result = await run({ mode, options });
+      expect(result.failures.map((failure) => `${failure.file} ${failure.error.code} ${failure.error.fix}`), mode).toEqual(['libs/demo/.specwright-journal.json JOURNAL_PENDING run `nx codegen demo` to finish it']);
+      expect(result.summary, mode).toMatch(/libs\/demo\/\.specwright-journal\.json\s+interrupted\s+failed/);
+    }
+    expect((await run({ mode: 'check', options })).outcomes[0]?.message).toMatch(/^new: .*; run `nx codegen demo --spec demo\/round`$/);
+  });
 });
