@@ -1,7 +1,6 @@
-import { discoverSpecProjects, projectNameOf } from './discover';
+import type { Command, CommandEntry } from './commands';
+import { selectProjects, specIds, workspaceOptions } from './entry';
 import { describeError } from './errors';
-import type { ProjectRef } from './load';
-import { normalizeOptions, type SpecwrightPluginOptions } from './options';
 import { runPipeline, type RunMode } from './run';
 import { jsonProblems, parseCommandArgs, positiveInteger, printJson } from './cli-support';
 import { registerAcceptCommands } from './accept-command';
@@ -13,17 +12,9 @@ import { registerLintCommands } from './lint/commands';
 import { registerDecomposeCommands } from './decompose/commands';
 import { registerStrengthCommands } from './strength/commands';
 import { verifySpecs } from './verify';
-import { findWorkspaceRoot, readPluginOptions } from './workspace';
+import { findWorkspaceRoot } from './workspace';
 
-export type Command = (args: string[], workspaceRoot: string) => Promise<number>;
-
-export interface CommandEntry {
-  /** One line for `specwright --help`. */
-  summary: string;
-  run: Command;
-  /** The full text of `specwright <name> --help`; commands without one get their summary and the global options. */
-  usage?: string;
-}
+export type { Command, CommandEntry } from './commands';
 
 /** Other modules add their commands here (review, hook, verify) so the entry point stays one table. */
 export const COMMANDS = new Map<string, CommandEntry>();
@@ -60,29 +51,10 @@ export function commandUsage(name: string): string {
   return command.usage ?? `Usage: specwright ${name} [options]\n\n${command.summary}\n\nOptions:\n  -h, --help          this text\n\n${EXIT_CODES}`;
 }
 
-interface Selection {
-  options: ReturnType<typeof normalizeOptions>;
-  projects: ProjectRef[];
-  others: ProjectRef[];
-}
-
-/** The projects named with --project (all projects holding specs when none), and the rest for dependencies. */
-function selectProjects(workspaceRoot: string, wanted: string[]): Selection | undefined {
-  const options = normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions);
-  const all: ProjectRef[] = [...discoverSpecProjects(workspaceRoot).keys()].map((root) => ({ root, name: projectNameOf(workspaceRoot, root) }));
-  const unknown = wanted.filter((name) => !all.some((project) => project.name === name));
-  if (unknown.length > 0) {
-    console.error(`unknown project(s) ${unknown.join(', ')}; projects with specs: ${all.map((p) => p.name).join(', ')}`);
-    return undefined;
-  }
-  const projects = wanted.length > 0 ? all.filter((project) => wanted.includes(project.name)) : all;
-  return { options, projects, others: all.filter((project) => !projects.includes(project)) };
-}
-
 const verifyCommand: Command = async (args, workspaceRoot) => {
   const { values } = parseCommandArgs('verify', args, { project: { type: 'string', multiple: true }, spec: { type: 'string', multiple: true }, json: { type: 'boolean' } });
-  const selection = selectProjects(workspaceRoot, values.project ?? []);
-  if (!selection) return 2;
+  const selection = await selectProjects(workspaceRoot, 'verify', values.project ?? []);
+  const options = workspaceOptions(workspaceRoot);
   const { createGateRunner } = await import('./gate-runner');
   const gates = await createGateRunner(workspaceRoot);
   try {
@@ -90,7 +62,7 @@ const verifyCommand: Command = async (args, workspaceRoot) => {
       workspaceRoot,
       projects: selection.projects,
       dependencyProjects: selection.others,
-      options: selection.options,
+      options,
       gates: gates.run,
       only: values.spec ?? [],
       ...(values.json ? { log: () => undefined } : {}),
@@ -121,10 +93,9 @@ function pipelineCommand(name: string, mode: RunMode): Command {
     });
     const concurrency = positiveInteger(name, 'concurrency', values.concurrency as string | undefined);
     const json = !!values.json;
-    const selection = selectProjects(workspaceRoot, (values.project as string[] | undefined) ?? []);
-    if (!selection) return 2;
-    const { options, projects, others } = selection;
-    const acceptBehaviourChange = ((values['accept-behaviour-change'] as string[] | undefined) ?? []).flatMap((value) => value.split(',')).map((id) => id.trim()).filter(Boolean);
+    const { projects, others } = await selectProjects(workspaceRoot, name, (values.project as string[] | undefined) ?? []);
+    const options = workspaceOptions(workspaceRoot);
+    const acceptBehaviourChange = specIds(values['accept-behaviour-change']);
     const gates = mode === 'write' && !values['no-gates'] ? await (await import('./gate-runner')).createGateRunner(workspaceRoot, { acceptBehaviourChange }) : undefined;
     try {
       const result = await runPipeline({
