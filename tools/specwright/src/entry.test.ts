@@ -1,4 +1,4 @@
-import type { ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext, ProjectConfiguration } from '@nx/devkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PACKAGE_JSON, tempWorkspace, type TempWorkspace } from '../test/fixtures';
 import { projectsOf, resolveExecutorInvocation, selectProjects, specIds, workspaceOptions } from './entry';
@@ -30,7 +30,7 @@ function thrown(run: () => unknown): SpecwrightError {
 /** An executor context as Nx builds it for `project:target`, with a Specwright target on every named project. */
 function executorContext(ws: TempWorkspace, projectName: string, roots: Record<string, string>): ExecutorContext {
   const projects = Object.fromEntries(
-    Object.entries(roots).map(([name, root]) => [name, { root, targets: name === 'plain' ? {} : { 'generate-from-spec': { executor: '@specwright/nx:generate-from-spec' } } }]),
+    Object.entries(roots).map(([name, root]): [string, ProjectConfiguration] => [name, { root, targets: name === 'plain' ? {} : { 'generate-from-spec': { executor: '@specwright/nx:generate-from-spec' } } }]),
   );
   return { root: ws.root, cwd: ws.root, isVerbose: false, projectName, targetName: 'generate-from-spec', projectsConfigurations: { version: 2, projects }, nxJsonConfiguration: {}, projectGraph: { nodes: {}, dependencies: {} } };
 }
