@@ -77,6 +77,7 @@ const strengthCommand: Command = async (args, workspaceRoot) => {
       ...(concurrency ? { concurrency } : {}),
       ...(maxMutants ? { maxMutants } : {}),
       cache: !values['no-cache'],
+      targets: options,
       log: values.json ? undefined : (line) => console.error(line),
     });
     const below = results.filter((result) => result.score !== undefined && result.score < thresholdFor(options, result.project, threshold));
