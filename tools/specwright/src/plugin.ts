@@ -75,7 +75,8 @@ export const createNodesV2 = createNodes;
  * one (a static dependency whose source file is the spec), so `^generate-from-spec` regenerates the dependency's
  * specs first and `nx affected` follows spec edges. Only the spec files Nx says changed are reported: Nx keeps the
  * edges of unchanged files from its cache. An edge that would close a cycle of projects is left out, so that the run
- * reaches the loader and the cycle is reported as one (see `closesCycle`).
+ * reaches the loader and the cycle is reported as one (see `closesCycle`). The edges only order tasks: the executors
+ * find the specs a run needs through the spec index, so an edge Nx has not (re)computed yet never hides a spec id.
  */
 export const createDependencies: CreateDependencies<SpecwrightPluginOptions> = (_options, context) => {
   const cache = new PluginCache<SpecSummary>(summaryCacheFile(context.workspaceRoot));
