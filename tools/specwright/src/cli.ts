@@ -1,8 +1,8 @@
 import type { Command, CommandEntry } from './commands';
-import { selectProjects, specIds, workspaceOptions } from './entry';
+import { cliPipelineFlags, selectProjects, workspaceOptions } from './entry';
 import { describeError } from './errors';
 import { runPipeline, type RunMode } from './run';
-import { jsonProblems, parseCommandArgs, positiveInteger, printJson } from './cli-support';
+import { jsonProblems, parseCommandArgs, printJson } from './cli-support';
 import { registerAcceptCommands } from './accept-command';
 import { registerReviewCommands } from './review/commands';
 import { registerAttributionCommands } from './attribution/commands';
@@ -91,22 +91,21 @@ function pipelineCommand(name: string, mode: RunMode): Command {
       'accept-behaviour-change': { type: 'string', multiple: true },
       json: { type: 'boolean' },
     });
-    const concurrency = positiveInteger(name, 'concurrency', values.concurrency as string | undefined);
+    const run = cliPipelineFlags(name, mode, values);
     const json = !!values.json;
-    const { projects, others } = await selectProjects(workspaceRoot, name, (values.project as string[] | undefined) ?? []);
+    const { projects, others } = await selectProjects(workspaceRoot, name, values.project ?? []);
     const options = workspaceOptions(workspaceRoot);
-    const acceptBehaviourChange = specIds(values['accept-behaviour-change']);
-    const gates = mode === 'write' && !values['no-gates'] ? await (await import('./gate-runner')).createGateRunner(workspaceRoot, { acceptBehaviourChange }) : undefined;
+    const gates = run.mode === 'write' && run.gates ? await (await import('./gate-runner')).createGateRunner(workspaceRoot, { acceptBehaviourChange: run.acceptBehaviourChange }) : undefined;
     try {
       const result = await runPipeline({
         workspaceRoot,
         projects,
         dependencyProjects: others,
         options,
-        mode,
-        force: !!values.force,
-        only: (values.spec as string[] | undefined) ?? [],
-        ...(concurrency ? { concurrency } : {}),
+        mode: run.mode,
+        force: run.force,
+        only: run.only,
+        ...(run.concurrency ? { concurrency: run.concurrency } : {}),
         ...(gates ? { gates: gates.run } : {}),
         ...(json ? { log: () => undefined } : {}),
       });

@@ -101,3 +101,14 @@ describe('the entry layer', () => {
     expect(specIds(['a/x, b/y', 'c/z'])).toEqual(['a/x', 'b/y', 'c/z']);
   });
 });
+
+describe('run flags', () => {
+  it('are the same whether they come from the CLI or from executor options', async () => {
+    const { cliPipelineFlags, executorPipelineFlags } = await import('./entry');
+    const fromCli = cliPipelineFlags('generate', 'write', { force: true, spec: ['a/x,b/y'], 'no-gates': true, 'accept-behaviour-change': ['a/x'] });
+    expect(fromCli).toEqual(executorPipelineFlags({ force: true, spec: 'a/x, b/y', noGates: true, acceptBehaviourChange: ['a/x'] }));
+    expect(executorPipelineFlags({ check: true, dryRun: true }).mode).toBe('check');
+    expect(cliPipelineFlags('check', 'check', { concurrency: '3' })).toMatchObject({ mode: 'check', concurrency: 3, gates: true, only: [] });
+    expect(() => cliPipelineFlags('check', 'check', { concurrency: 'abc' })).toThrow(/--concurrency must be a positive integer, got "abc"/);
+  });
+});

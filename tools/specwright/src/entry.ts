@@ -1,8 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { PluginCache } from '@nx/devkit/internal';
-import { UsageError } from './cli-support';
+import { positiveInteger, UsageError } from './cli-support';
 import { discoverSpecFiles, discoverSpecProjects, projectNameOf } from './discover';
 import type { ProjectRef } from './load';
+import type { RunMode } from './run';
 import { PLUGIN_OPTION_NAMES, validatePluginOptions, type NormalizedOptions } from './options';
 import { dependencyClosure, indexSpecs, summaryCacheFile, type SpecSummary } from './spec-index';
 import { PLUGIN_PACKAGE, readPluginOptionsEntry } from './workspace';
@@ -57,6 +58,44 @@ export async function selectProjects(workspaceRoot: string, command: string, wan
 export function specIds(spec: unknown): string[] {
   if (spec === undefined || spec === null) return [];
   return (Array.isArray(spec) ? spec : [spec]).flatMap((value) => String(value).split(',')).map((id) => id.trim()).filter(Boolean);
+}
+
+/**
+ * The run flags of a pipeline run (`generate`/`check`/`dry-run`, `nx generate-from-spec`): what this run does, as
+ * opposed to the plugin options (how generation is configured). Built from CLI args or executor options below.
+ */
+export interface PipelineFlags {
+  mode: RunMode;
+  /** Regenerate fresh specs too, overwriting hand edits (after a backup). */
+  force: boolean;
+  /** Only these spec ids (all when empty). */
+  only: string[];
+  /** Run the code gates on candidates (off only for debugging). */
+  gates: boolean;
+  acceptBehaviourChange: string[];
+  /** Overrides the `concurrency` option for this run. */
+  concurrency?: number;
+}
+
+/** `specwright generate|check|dry-run` args (parsed by the command) → flags; a bad number is a usage error. */
+export function cliPipelineFlags(
+  command: string,
+  mode: RunMode,
+  values: { force?: boolean; spec?: string[]; concurrency?: string; 'no-gates'?: boolean; 'accept-behaviour-change'?: string[] },
+): PipelineFlags {
+  const concurrency = positiveInteger(command, 'concurrency', values.concurrency);
+  return { mode, force: !!values.force, only: specIds(values.spec), gates: !values['no-gates'], acceptBehaviourChange: specIds(values['accept-behaviour-change']), ...(concurrency ? { concurrency } : {}) };
+}
+
+/** `nx generate-from-spec` options that are not plugin options → flags (`--check` wins over `--dryRun`). */
+export function executorPipelineFlags(flags: { check?: boolean; dryRun?: boolean; force?: boolean; spec?: unknown; noGates?: boolean; acceptBehaviourChange?: unknown }): PipelineFlags {
+  return {
+    mode: flags.check ? 'check' : flags.dryRun ? 'dry-run' : 'write',
+    force: !!flags.force,
+    only: specIds(flags.spec),
+    gates: !flags.noGates,
+    acceptBehaviourChange: specIds(flags.acceptBehaviourChange),
+  };
 }
 
 /** What an executor runs with, resolved from its options and context. */

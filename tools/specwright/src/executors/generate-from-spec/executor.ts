@@ -1,8 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
 import type { GateRunnerHandle } from '../../gate-runner';
-import { runPipeline, type RunMode } from '../../run';
+import { runPipeline } from '../../run';
 import { batchExecutor, Lazy, singleTaskExecutor, type TaskBody } from '../batch';
-import { resolveExecutorInvocation, specIds } from '../../entry';
+import { executorPipelineFlags, resolveExecutorInvocation } from '../../entry';
 import type { CommonExecutorOptions } from '../context';
 
 export interface GenerateFromSpecExecutorOptions extends CommonExecutorOptions {
@@ -45,16 +45,16 @@ function createShared(context: ExecutorContext): Shared {
 
 const generateTask: TaskBody<GenerateFromSpecExecutorOptions, Shared> = async (rawOptions, context, shared, log) => {
   const { workspaceRoot, project, dependencies, options, flags } = resolveExecutorInvocation<GenerateFromSpecExecutorOptions>(rawOptions, context);
-  const mode: RunMode = flags.check ? 'check' : flags.dryRun ? 'dry-run' : 'write';
-  const gates = mode === 'write' && !flags.noGates ? await shared.gatesFor(specIds(flags.acceptBehaviourChange)) : undefined;
+  const run = executorPipelineFlags(flags);
+  const gates = run.mode === 'write' && run.gates ? await shared.gatesFor(run.acceptBehaviourChange) : undefined;
   const result = await runPipeline({
     workspaceRoot,
     projects: [project],
     dependencyProjects: dependencies,
     options,
-    mode,
-    force: !!flags.force,
-    only: specIds(flags.spec),
+    mode: run.mode,
+    force: run.force,
+    only: run.only,
     log,
     ...(gates ? { gates: gates.run } : {}),
   });
