@@ -54,7 +54,7 @@ describe.sequential('cross-project spec ids under nx', () => {
     expect(taskGraph.tasks.dependencies['rate-limit:generate-from-spec:ci'] ?? taskGraph.tasks.dependencies['rate-limit:generate-from-spec']).toEqual(
       expect.arrayContaining([expect.stringMatching(/^text:generate-from-spec/)]),
     );
-  });
+  }, 240_000);
 
   it('reports a dependsOn cycle across two projects as a cycle, with the file and the fix', async () => {
     writeFileSync(path(DEPENDENCY), `${dependencySource}dependsOn: [rate-limit/token-bucket]\n`);
@@ -65,5 +65,5 @@ describe.sequential('cross-project spec ids under nx', () => {
     expect(check.output).toMatch(/libs\/(rate-limit|text)\/src\/[a-z-]+\.spec\.yaml:\d+:\d+/);
     writeFileSync(path(DEPENDENCY), dependencySource);
     writeFileSync(path(DEPENDENT), dependentSource);
-  });
+  }, 240_000);
 });
