@@ -1,5 +1,5 @@
 import type { Command, CommandEntry } from './commands';
-import { cliPipelineFlags, selectProjects, workspaceOptions } from './entry';
+import { cliPipelineFlags, selectProjects, specIds, workspaceOptions } from './entry';
 import { describeError } from './errors';
 import { runPipeline, type RunMode } from './run';
 import { jsonProblems, parseCommandArgs, printJson } from './cli-support';
@@ -64,7 +64,7 @@ const verifyCommand: Command = async (args, workspaceRoot) => {
       dependencyProjects: selection.others,
       options,
       gates: gates.run,
-      only: values.spec ?? [],
+      only: specIds(values.spec),
       ...(values.json ? { log: () => undefined } : {}),
     });
     if (values.json) {

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { jsonProblems, parseCommandArgs } from '../cli-support';
 import type { Command, CommandRegistry } from '../commands';
 import { selectProjects, workspaceOptions, type ProjectSelection } from '../entry';
 
@@ -30,9 +30,10 @@ export const REVIEW_USAGE = `Usage:
 const EXITS = `Exit codes: 0 all reviewed / ok; 1 something needs attention; 2 usage error or internal error.`;
 
 const reviewCommand: Command = async (args, workspaceRoot) => {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs(
+    'review',
     args,
-    options: {
+    {
       approve: { type: 'boolean' },
       check: { type: 'boolean' },
       prune: { type: 'boolean' },
@@ -41,8 +42,8 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
-    allowPositionals: true,
-  });
+    true,
+  );
   if (values.help) {
     console.log(REVIEW_USAGE);
     return 0;
@@ -85,7 +86,7 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
 
 /** `review --json`: the review state of every selected output, for scripts and editors; exit 1 when any is not reviewed. */
 async function reviewJson(workspaceRoot: string, chosen: ProjectSelection, paths: string[]): Promise<number> {
-  const [{ collectReviewState }, { loadPolicy }, { resolveReviewPaths }, { jsonProblems }] = await Promise.all([import('./state'), import('./policy'), import('./review'), import('../cli-support')]);
+  const [{ collectReviewState }, { loadPolicy }, { resolveReviewPaths }] = await Promise.all([import('./state'), import('./policy'), import('./review')]);
   const state = collectReviewState({ workspaceRoot, projects: chosen.projects, dependencyProjects: chosen.others, options: workspaceOptions(workspaceRoot), policy: loadPolicy(workspaceRoot) });
   const wanted = resolveReviewPaths(workspaceRoot, process.cwd(), paths);
   const items = state.items.filter((item) => wanted.length === 0 || wanted.some((path) => path === '' || item.file === path || item.file.startsWith(`${path}/`)));
@@ -96,7 +97,7 @@ async function reviewJson(workspaceRoot: string, chosen: ProjectSelection, paths
 }
 
 const ciCheckCommand: Command = async (args, workspaceRoot) => {
-  const { values } = parseArgs({ args, options: { project: { type: 'string', multiple: true }, 'signers-ref': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseCommandArgs('ci-check', args, { project: { type: 'string', multiple: true }, 'signers-ref': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     console.log(REVIEW_USAGE);
     return 0;
