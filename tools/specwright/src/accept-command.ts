@@ -1,8 +1,6 @@
-import type { Command, CommandEntry } from './cli';
+import type { Command, CommandEntry } from './commands';
 import { parseCommandArgs, printJson, UsageError } from './cli-support';
-import { discoverSpecProjects, projectNameOf } from './discover';
-import { normalizeOptions, type SpecwrightPluginOptions } from './options';
-import { readPluginOptions } from './workspace';
+import { specProjects, workspaceOptions } from './entry';
 
 export const ACCEPT_USAGE = `Usage: specwright accept <spec>… [--json]
 
@@ -23,7 +21,8 @@ Exit codes: 0 every spec accepted or already fresh; 1 some spec not accepted; 2 
 const acceptCommand: Command = async (args, workspaceRoot) => {
   const { values, positionals } = parseCommandArgs('accept', args, { json: { type: 'boolean' } }, true);
   if (positionals.length === 0) throw new UsageError('name at least one spec (id or file)', 'accept');
-  const projects = [...discoverSpecProjects(workspaceRoot).keys()].map((root) => ({ root, name: projectNameOf(workspaceRoot, root) }));
+  const projects = specProjects(workspaceRoot);
+  const options = workspaceOptions(workspaceRoot);
   const [{ acceptSpecs }, { createGateRunner }] = await Promise.all([import('./accept'), import('./gate-runner')]);
   const gates = await createGateRunner(workspaceRoot);
   try {
@@ -32,7 +31,7 @@ const acceptCommand: Command = async (args, workspaceRoot) => {
       cwd: process.cwd(),
       projects,
       targets: positionals,
-      options: normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions),
+      options,
       gates: gates.run,
       ...(values.json ? { log: () => undefined } : {}),
     });

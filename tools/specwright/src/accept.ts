@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describeError, SpecwrightError } from './errors';
 import { formatFeedback } from './feedback';
+import { generateFix, type TargetNames } from './fix-commands';
 import { readTextIfExists, sha256, workspaceRelative } from './fs-utils';
 import type { GateRunner } from './generate';
 import { withHeader } from './header';
@@ -45,8 +46,8 @@ function findSpec(specs: readonly FingerprintedSpec[], target: string, workspace
 }
 
 /** Why the outputs on disk cannot simply be re-stamped, or undefined when they can. */
-function refusal(workspaceRoot: string, spec: FingerprintedSpec, entry: LockEntry | undefined): { reason: string; fix: string } | undefined {
-  const generate = `nx generate-from-spec ${spec.project} --spec ${spec.spec.id}`;
+function refusal(workspaceRoot: string, spec: FingerprintedSpec, entry: LockEntry | undefined, targets: TargetNames): { reason: string; fix: string } | undefined {
+  const generate = generateFix(targets, { project: spec.project, spec: spec.spec.id });
   if (!entry) return { reason: 'it was never generated, so there is no code to accept', fix: generate };
   const expected = new Set(spec.outputFiles.map((file) => projectRelative(spec.projectRoot, file)));
   const recorded = new Set(Object.keys(entry.outputs));
@@ -57,7 +58,7 @@ function refusal(workspaceRoot: string, spec: FingerprintedSpec, entry: LockEntr
     const content = readTextIfExists(join(workspaceRoot, file));
     const output = entry.outputs[projectRelative(spec.projectRoot, file)];
     if (content === undefined) return { reason: `${file} is missing`, fix: generate };
-    if (sha256(content) !== output?.hash) return { reason: `${file} differs from what was generated (a hand edit?)`, fix: `move the change into the spec and run \`${generate}\`, or \`${generate} --force\`` };
+    if (sha256(content) !== output?.hash) return { reason: `${file} differs from what was generated (a hand edit?)`, fix: `move the change into the spec and run \`${generate}\`, or \`${generateFix(targets, { project: spec.project, spec: spec.spec.id, force: true })}\`` };
   }
   return undefined;
 }
@@ -82,7 +83,7 @@ export async function acceptSpecs(request: AcceptRequest): Promise<{ ok: boolean
       outcomes.push({ id: spec.spec.id, file: spec.file, result: 'fresh', reason: 'already up to date; nothing to accept' });
       continue;
     }
-    const refused = refusal(workspaceRoot, spec, entry);
+    const refused = refusal(workspaceRoot, spec, entry, request.options);
     if (refused) {
       outcomes.push({ id: spec.spec.id, file: spec.file, result: 'refused', ...refused });
       continue;
@@ -102,11 +103,11 @@ export async function acceptSpecs(request: AcceptRequest): Promise<{ ok: boolean
         file: spec.file,
         result: 'refused',
         reason: `the current code does not meet the edited spec:\n${formatFeedback(verdicts)}`,
-        fix: `regenerate it: nx generate-from-spec ${spec.project} --spec ${spec.spec.id}`,
+        fix: `regenerate it: ${generateFix(request.options, { project: spec.project, spec: spec.spec.id })}`,
       });
       continue;
     }
-    await withProjectRunLock(workspaceRoot, spec.projectRoot, LOCK_WAIT_MS, async () => restamp(workspaceRoot, spec, files));
+    await withProjectRunLock(workspaceRoot, spec.projectRoot, LOCK_WAIT_MS, async () => restamp(workspaceRoot, spec, files, request.options));
     outcomes.push({ id: spec.spec.id, file: spec.file, result: 'accepted' });
   }
 
@@ -119,7 +120,7 @@ export async function acceptSpecs(request: AcceptRequest): Promise<{ ok: boolean
 }
 
 /** New header lines in every output, the new fingerprint and hashes in the lock; reviews carry over by body hash. */
-function restamp(workspaceRoot: string, spec: FingerprintedSpec, files: ReadonlyMap<string, string>): void {
+function restamp(workspaceRoot: string, spec: FingerprintedSpec, files: ReadonlyMap<string, string>, targets: TargetNames): void {
   const lock = readLock(workspaceRoot, spec.projectRoot);
   const entry = lock.specs[spec.spec.id];
   if (!entry) throw new SpecwrightError(`the lock entry of ${spec.spec.id} disappeared during accept`, { file: spec.file, fix: 'run accept again', code: 'ACCEPT_RACE' });
@@ -139,5 +140,5 @@ function restamp(workspaceRoot: string, spec: FingerprintedSpec, files: Readonly
     restampedFiles.set(file, restamped);
   }
   // The same journaled write as a generation: a crash in the middle is rolled forward by the next writing run.
-  commitSpecWrite(workspaceRoot, spec.projectRoot, spec.spec.id, { ...entry, fingerprint: spec.fingerprint, outputs }, restampedFiles);
+  commitSpecWrite(workspaceRoot, spec.projectRoot, spec.spec.id, { ...entry, fingerprint: spec.fingerprint, outputs }, restampedFiles, targets);
 }

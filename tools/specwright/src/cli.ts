@@ -1,9 +1,8 @@
-import { discoverSpecProjects, projectNameOf } from './discover';
+import type { Command, CommandEntry } from './commands';
+import { cliPipelineFlags, selectProjects, specIds, workspaceOptions } from './entry';
 import { describeError } from './errors';
-import type { ProjectRef } from './load';
-import { normalizeOptions, type SpecwrightPluginOptions } from './options';
 import { runPipeline, sinkFor, type RunMode } from './run';
-import { jsonProblems, parseCommandArgs, positiveInteger, printJson } from './cli-support';
+import { jsonProblems, parseCommandArgs, printJson } from './cli-support';
 import { registerAcceptCommands } from './accept-command';
 import { registerReviewCommands } from './review/commands';
 import { registerAttributionCommands } from './attribution/commands';
@@ -13,17 +12,9 @@ import { registerLintCommands } from './lint/commands';
 import { registerDecomposeCommands } from './decompose/commands';
 import { registerStrengthCommands } from './strength/commands';
 import { verifySpecs } from './verify';
-import { findWorkspaceRoot, readPluginOptions } from './workspace';
+import { findWorkspaceRoot } from './workspace';
 
-export type Command = (args: string[], workspaceRoot: string) => Promise<number>;
-
-export interface CommandEntry {
-  /** One line for `specwright --help`. */
-  summary: string;
-  run: Command;
-  /** The full text of `specwright <name> --help`; commands without one get their summary and the global options. */
-  usage?: string;
-}
+export type { Command, CommandEntry } from './commands';
 
 /** Other modules add their commands here (review, hook, verify) so the entry point stays one table. */
 export const COMMANDS = new Map<string, CommandEntry>();
@@ -60,29 +51,10 @@ export function commandUsage(name: string): string {
   return command.usage ?? `Usage: specwright ${name} [options]\n\n${command.summary}\n\nOptions:\n  -h, --help          this text\n\n${EXIT_CODES}`;
 }
 
-interface Selection {
-  options: ReturnType<typeof normalizeOptions>;
-  projects: ProjectRef[];
-  others: ProjectRef[];
-}
-
-/** The projects named with --project (all projects holding specs when none), and the rest for dependencies. */
-function selectProjects(workspaceRoot: string, wanted: string[]): Selection | undefined {
-  const options = normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions);
-  const all: ProjectRef[] = [...discoverSpecProjects(workspaceRoot).keys()].map((root) => ({ root, name: projectNameOf(workspaceRoot, root) }));
-  const unknown = wanted.filter((name) => !all.some((project) => project.name === name));
-  if (unknown.length > 0) {
-    console.error(`unknown project(s) ${unknown.join(', ')}; projects with specs: ${all.map((p) => p.name).join(', ')}`);
-    return undefined;
-  }
-  const projects = wanted.length > 0 ? all.filter((project) => wanted.includes(project.name)) : all;
-  return { options, projects, others: all.filter((project) => !projects.includes(project)) };
-}
-
 const verifyCommand: Command = async (args, workspaceRoot) => {
   const { values } = parseCommandArgs('verify', args, { project: { type: 'string', multiple: true }, spec: { type: 'string', multiple: true }, json: { type: 'boolean' } });
-  const selection = selectProjects(workspaceRoot, values.project ?? []);
-  if (!selection) return 2;
+  const selection = await selectProjects(workspaceRoot, 'verify', values.project ?? []);
+  const options = workspaceOptions(workspaceRoot);
   const { createGateRunner } = await import('./gate-runner');
   const gates = await createGateRunner(workspaceRoot);
   try {
@@ -90,9 +62,9 @@ const verifyCommand: Command = async (args, workspaceRoot) => {
       workspaceRoot,
       projects: selection.projects,
       dependencyProjects: selection.others,
-      options: selection.options,
+      options,
       gates: gates.run,
-      only: values.spec ?? [],
+      only: specIds(values.spec),
       ...(values.json ? { log: () => undefined } : {}),
     });
     if (values.json) {
@@ -119,23 +91,21 @@ function pipelineCommand(name: string, mode: RunMode): Command {
       'accept-behaviour-change': { type: 'string', multiple: true },
       json: { type: 'boolean' },
     });
-    const concurrency = positiveInteger(name, 'concurrency', values.concurrency as string | undefined);
+    const run = cliPipelineFlags(name, mode, values);
     const json = !!values.json;
-    const selection = selectProjects(workspaceRoot, (values.project as string[] | undefined) ?? []);
-    if (!selection) return 2;
-    const { options, projects, others } = selection;
-    const acceptBehaviourChange = ((values['accept-behaviour-change'] as string[] | undefined) ?? []).flatMap((value) => value.split(',')).map((id) => id.trim()).filter(Boolean);
-    const gates = mode === 'write' && !values['no-gates'] ? await (await import('./gate-runner')).createGateRunner(workspaceRoot, { acceptBehaviourChange }) : undefined;
+    const { projects, others } = await selectProjects(workspaceRoot, name, values.project ?? []);
+    const options = workspaceOptions(workspaceRoot);
+    const gates = run.mode === 'write' && run.gates ? await (await import('./gate-runner')).createGateRunner(workspaceRoot, { acceptBehaviourChange: run.acceptBehaviourChange }) : undefined;
     try {
       const result = await runPipeline({
         workspaceRoot,
         projects,
         dependencyProjects: others,
         options,
-        sink: sinkFor(mode),
-        force: !!values.force,
-        only: (values.spec as string[] | undefined) ?? [],
-        ...(concurrency ? { concurrency } : {}),
+        sink: sinkFor(run.mode),
+        force: run.force,
+        only: run.only,
+        ...(run.concurrency ? { concurrency: run.concurrency } : {}),
         ...(gates ? { gates: gates.run } : {}),
         ...(json ? { log: () => undefined } : {}),
       });

@@ -1,1 +1,1 @@
-export { createNodes, createNodesV2, type SpecwrightPluginOptions } from './plugin';
+export { createDependencies, createNodes, createNodesV2, type SpecwrightPluginOptions } from './plugin';

@@ -1,8 +1,10 @@
 import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isSpecwrightError, SpecwrightError } from './errors';
+import { generateFix, type TargetNames } from './fix-commands';
 import { fileHashIfExists, readTextIfExists, sha256, TEMP_PREFIX, writeFailure, writeFileAtomic } from './fs-utils';
 import { LOCK_FILE_NAME, readLock, writeLock, type LockEntry } from './lock';
+import { DEFAULT_OPTIONS } from './options';
 
 export const JOURNAL_FILE_NAME = '.specwright-journal.json';
 
@@ -29,7 +31,7 @@ export function hasPendingJournal(workspaceRoot: string, projectRoot: string): b
 }
 
 /** Writes `files`, then records `entry` in the project's lock; crash-safe through the journal. */
-export function commitSpecWrite(workspaceRoot: string, projectRoot: string, specId: string, entry: LockEntry, files: ReadonlyMap<string, string>): void {
+export function commitSpecWrite(workspaceRoot: string, projectRoot: string, specId: string, entry: LockEntry, files: ReadonlyMap<string, string>, targets: TargetNames = DEFAULT_OPTIONS): void {
   const previous: Journal['previous'] = {};
   for (const file of files.keys()) previous[file] = readTextIfExists(join(workspaceRoot, file)) ?? null;
   const journal: Journal = { specId, entry, files: Object.fromEntries(files), previous };
@@ -37,10 +39,10 @@ export function commitSpecWrite(workspaceRoot: string, projectRoot: string, spec
   try {
     writeFileAtomic(journalPath(workspaceRoot, projectRoot), JSON.stringify(journal));
   } catch (error) {
-    throw writeFailure(journalFile, error, 'run `nx generate-from-spec` again (nothing was changed)');
+    throw writeFailure(journalFile, error, `run \`${generateFix(targets)}\` again (nothing was changed)`);
   }
   try {
-    applyJournal(workspaceRoot, projectRoot, journal);
+    applyJournal(workspaceRoot, projectRoot, journal, targets);
   } catch (error) {
     // A write error (read-only file, full disk) in this run: put back what was already replaced, so the spec's
     // files and lock entry stay exactly as they were. If even that fails (the disk is still full), the journal
@@ -112,7 +114,7 @@ export function sweepTemporaryFiles(workspaceRoot: string, projectRoot: string):
 }
 
 /** Finishes an interrupted write, if there is one. Returns the spec id it finished. */
-export function recoverJournal(workspaceRoot: string, projectRoot: string): string | undefined {
+export function recoverJournal(workspaceRoot: string, projectRoot: string, targets: TargetNames = DEFAULT_OPTIONS): string | undefined {
   const text = readTextIfExists(journalPath(workspaceRoot, projectRoot));
   if (text === undefined) return undefined;
   let journal: Journal;
@@ -123,11 +125,12 @@ export function recoverJournal(workspaceRoot: string, projectRoot: string): stri
     unlinkSync(journalPath(workspaceRoot, projectRoot));
     return undefined;
   }
-  applyJournal(workspaceRoot, projectRoot, journal);
+  applyJournal(workspaceRoot, projectRoot, journal, targets);
   return journal.specId;
 }
 
-function applyJournal(workspaceRoot: string, projectRoot: string, journal: Journal): void {
+/** `targets`: the configured target names, for the fix a failed write prints. */
+function applyJournal(workspaceRoot: string, projectRoot: string, journal: Journal, targets: TargetNames): void {
   for (const [file, content] of Object.entries(journal.files)) {
     const absolute = join(workspaceRoot, file);
     if (fileHashIfExists(absolute) === sha256(content)) continue;
@@ -135,7 +138,7 @@ function applyJournal(workspaceRoot: string, projectRoot: string, journal: Journ
       mkdirSync(dirname(absolute), { recursive: true });
       writeFileAtomic(absolute, content);
     } catch (error) {
-      throw writeFailure(file, error, 'run `nx generate-from-spec` again');
+      throw writeFailure(file, error, `run \`${generateFix(targets)}\` again`);
     }
   }
   const lock = readLock(workspaceRoot, projectRoot);
@@ -143,7 +146,7 @@ function applyJournal(workspaceRoot: string, projectRoot: string, journal: Journ
   try {
     writeLock(workspaceRoot, projectRoot, lock);
   } catch (error) {
-    throw writeFailure(projectRoot === '.' ? LOCK_FILE_NAME : `${projectRoot}/${LOCK_FILE_NAME}`, error, 'run `nx generate-from-spec` again');
+    throw writeFailure(projectRoot === '.' ? LOCK_FILE_NAME : `${projectRoot}/${LOCK_FILE_NAME}`, error, `run \`${generateFix(targets)}\` again`);
   }
   unlinkSync(journalPath(workspaceRoot, projectRoot));
 }

@@ -1,24 +1,22 @@
-import { createNodesFromFiles, type CreateNodes, type CreateNodesContext, type TargetConfiguration } from '@nx/devkit';
+import {
+  createNodesFromFiles,
+  DependencyType,
+  validateDependency,
+  type CreateDependencies,
+  type CreateNodes,
+  type CreateNodesContext,
+  type RawProjectGraphDependency,
+  type TargetConfiguration,
+} from '@nx/devkit';
 import { PluginCache } from '@nx/devkit/internal';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join, posix, relative, resolve } from 'node:path';
-import { parse } from 'yaml';
-import { owningProjectRoot, SPEC_FILE_GLOB } from './discover';
+import { join, relative } from 'node:path';
+import { owningProjectRoot, SPEC_FILE_GLOB, SPEC_FILE_SUFFIX } from './discover';
 import { toPosix } from './fs-utils';
 import { LOCK_FILE_NAME } from './lock';
 import { normalizeOptions, type NormalizedOptions, type SpecwrightPluginOptions } from './options';
+import { closesCycle, indexSpecs, projectEdges, summarizeSpecFile, summaryCacheFile, type IndexedSpec, type SpecSummary } from './spec-index';
 
 export type { SpecwrightPluginOptions } from './options';
-
-/** What createNodes needs from a spec: read cheaply, cached by content hash, never an error (the executor reports those). */
-interface SpecSummary {
-  id?: string;
-  /** Project-relative paths. */
-  outputs: string[];
-  types?: string;
-  tests: string[];
-}
 
 /** The plugin's own source, so that changing the plugin invalidates cached results (Nx does not hash local executors). */
 type TargetInputs = NonNullable<TargetConfiguration['inputs']>;
@@ -41,7 +39,7 @@ export const createNodes: CreateNodes<SpecwrightPluginOptions> = [
   SPEC_FILE_GLOB,
   async (specFiles, rawOptions, context) => {
     const options = normalizeOptions(rawOptions);
-    const cache = new PluginCache<SpecSummary>(join(workspaceDataDirectory(context.workspaceRoot), 'specwright-specs.hash'));
+    const cache = new PluginCache<SpecSummary>(summaryCacheFile(context.workspaceRoot));
     const byProject = new Map<string, string[]>();
     for (const file of specFiles) {
       if (file.split('/').includes('node_modules')) continue;
@@ -56,7 +54,7 @@ export const createNodes: CreateNodes<SpecwrightPluginOptions> = [
       return await createNodesFromFiles(
         (file, _options, ctx) => {
           const root = rootOfFirstFile.get(file) as string;
-          const summaries = (byProject.get(root) ?? []).map((specFile) => summarize(ctx.workspaceRoot, specFile, root, cache));
+          const summaries = (byProject.get(root) ?? []).map((specFile) => summarizeSpecFile(ctx.workspaceRoot, specFile, root, cache));
           return { projects: { [root]: { root, targets: inferTargets(root, summaries, options, ctx) } } };
         },
         [...rootOfFirstFile.keys()],
@@ -69,57 +67,49 @@ export const createNodes: CreateNodes<SpecwrightPluginOptions> = [
   },
 ];
 
-/**
- * Nx's workspace data folder, computed as Nx does: `workspaceDataDirectory` is exported from @nx/devkit/internal only
- * since Nx 23.3, and the plugin supports every Nx 23.
- */
-function workspaceDataDirectory(workspaceRoot: string): string {
-  const fromEnv = process.env.NX_WORKSPACE_DATA_DIRECTORY ?? process.env.NX_PROJECT_GRAPH_CACHE_DIRECTORY;
-  return fromEnv ? resolve(workspaceRoot, fromEnv) : join(workspaceRoot, '.nx', 'workspace-data');
-}
-
 /** Older Nx versions look for this name. */
 export const createNodesV2 = createNodes;
 
-function summarize(workspaceRoot: string, specFile: string, projectRoot: string, cache: PluginCache<SpecSummary>): SpecSummary {
-  let source: string;
+/**
+ * `dependsOn` as Nx project edges: a spec that depends on a spec of another project makes its project depend on that
+ * one (a static dependency whose source file is the spec), so `^generate-from-spec` regenerates the dependency's
+ * specs first and `nx affected` follows spec edges. Only the spec files Nx says changed are reported: Nx keeps the
+ * edges of unchanged files from its cache. An edge that would close a cycle of projects is left out, so that the run
+ * reaches the loader and the cycle is reported as one (see `closesCycle`). The edges only order tasks: the executors
+ * find the specs a run needs through the spec index, so an edge Nx has not (re)computed yet never hides a spec id.
+ */
+export const createDependencies: CreateDependencies<SpecwrightPluginOptions> = (_options, context) => {
+  const cache = new PluginCache<SpecSummary>(summaryCacheFile(context.workspaceRoot));
   try {
-    source = readFileSync(join(workspaceRoot, specFile), 'utf8');
-  } catch {
-    return { outputs: [], tests: [] };
+    const nameOfRoot = new Map(Object.entries(context.projects).map(([name, project]) => [project.root, name]));
+    const specFilesOf = (projectFileMap: Record<string, { file: string }[]>) =>
+      Object.entries(projectFileMap).flatMap(([name, files]) => {
+        const projectRoot = context.projects[name]?.root;
+        if (projectRoot === undefined) return [];
+        return files.filter(({ file }) => file.endsWith(SPEC_FILE_SUFFIX) && !file.split('/').includes('node_modules')).map(({ file }) => ({ file, projectRoot }));
+      });
+    const index: IndexedSpec[] = indexSpecs(context.workspaceRoot, specFilesOf(context.fileMap.projectFileMap), cache);
+    const edges = projectEdges(index);
+    const changed = new Set(specFilesOf(context.filesToProcess.projectFileMap).map(({ file }) => file));
+    const dependencies: RawProjectGraphDependency[] = [];
+    for (const edge of edges) {
+      if (!changed.has(edge.sourceFile) || closesCycle(edges, edge)) continue;
+      const source = nameOfRoot.get(edge.source);
+      const target = nameOfRoot.get(edge.target);
+      if (source === undefined || target === undefined) continue;
+      const dependency: RawProjectGraphDependency = { source, target, sourceFile: edge.sourceFile, type: DependencyType.static };
+      try {
+        validateDependency(dependency, context);
+        dependencies.push(dependency);
+      } catch {
+        // A file Nx does not attribute to the source project (nested roots, ignored files): no edge rather than no graph.
+      }
+    }
+    return dependencies;
+  } finally {
+    cache.writeToDisk();
   }
-  const key = `${specFile}:${createHash('sha1').update(source).digest('hex')}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const summary = summarizeSource(source, specFile, projectRoot);
-  cache.set(key, summary);
-  return summary;
-}
-
-function summarizeSource(source: string, specFile: string, projectRoot: string): SpecSummary {
-  let data: Record<string, unknown>;
-  try {
-    const parsed = parse(source, { maxAliasCount: 50 }) as unknown;
-    if (!parsed || typeof parsed !== 'object') return { outputs: [], tests: [] };
-    data = parsed as Record<string, unknown>;
-  } catch {
-    return { outputs: [], tests: [] };
-  }
-  const specDir = posix.dirname(specFile);
-  const inProject = (value: unknown): string | undefined => {
-    if (typeof value !== 'string' || value.startsWith('/')) return undefined;
-    const resolved = posix.relative(projectRoot, posix.normalize(posix.join(specDir, value)));
-    return resolved.startsWith('..') ? undefined : resolved;
-  };
-  const list = (value: unknown) => (Array.isArray(value) ? value.map(inProject).filter((v): v is string => v !== undefined) : []);
-  const types = inProject(data.types);
-  return {
-    ...(typeof data.id === 'string' ? { id: data.id } : {}),
-    outputs: list(data.outputs),
-    tests: list(data.tests),
-    ...(types ? { types } : {}),
-  };
-}
+};
 
 function inferTargets(projectRoot: string, specs: SpecSummary[], options: NormalizedOptions, context: CreateNodesContext): Record<string, TargetConfiguration> {
   const inProject = (path: string) => `{projectRoot}/${path}`;

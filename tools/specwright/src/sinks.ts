@@ -383,7 +383,7 @@ export class WriteSink implements ArtifactSink {
         history: result.history,
         ...(result.behaviourChanges ? { behaviourChanges: result.behaviourChanges } : {}),
       });
-      commitSpecWrite(context.workspaceRoot, spec.projectRoot, spec.spec.id, entry, result.files);
+      commitSpecWrite(context.workspaceRoot, spec.projectRoot, spec.spec.id, entry, result.files, context.options);
     } catch (error) {
       return outcome(planned, 'failed', { ...stats, message: describeError(error) });
     }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describeError } from './errors';
 import { readTextIfExists } from './fs-utils';
 import { formatFeedback } from './feedback';
+import { generateFix } from './fix-commands';
 import type { GateRunner } from './generate';
 import { loadSpecs, type ProjectRef, type SpecFailure } from './load';
 import type { NormalizedOptions } from './options';
@@ -62,7 +63,7 @@ export async function verifySpecs(request: VerifyRequest): Promise<VerifyResult>
           return content === undefined;
         });
         if (missing.length > 0) {
-          return { id: spec.spec.id, file: spec.file, ok: false, verdicts: [], message: `missing ${missing.join(', ')}; run \`nx generate-from-spec ${spec.project} --spec ${spec.spec.id}\`` };
+          return { id: spec.spec.id, file: spec.file, ok: false, verdicts: [], message: `missing ${missing.join(', ')}; run \`${generateFix(request.options, { project: spec.project, spec: spec.spec.id })}\`` };
         }
         try {
           const verdicts = await request.gates({ spec, files, specsById });

@@ -1,6 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SpecwrightError } from './errors';
+import { positionOfText } from './graph';
+import type { OptionsOrigin } from './options';
+
+export const PLUGIN_PACKAGE = '@specwright/nx';
 
 /** The nearest folder upwards that holds nx.json. */
 export function findWorkspaceRoot(from: string): string {
@@ -12,11 +16,33 @@ export function findWorkspaceRoot(from: string): string {
   }
 }
 
-/** The Specwright plugin's options from nx.json, so the CLI behaves like the inferred targets. */
-export function readPluginOptions(workspaceRoot: string): Record<string, unknown> {
-  const nxJson = JSON.parse(readFileSync(join(workspaceRoot, 'nx.json'), 'utf8')) as { plugins?: (string | { plugin: string; options?: Record<string, unknown> })[] };
-  for (const entry of nxJson.plugins ?? []) {
-    if (typeof entry === 'object' && entry.plugin === '@specwright/nx') return entry.options ?? {};
+type NxJsonPlugins = { plugins?: (string | { plugin: string; options?: Record<string, unknown> })[] };
+
+/** The Specwright plugin's options as nx.json holds them (unchecked), and where they stand for messages. */
+export function readPluginOptionsEntry(workspaceRoot: string): { raw: Record<string, unknown>; origin: OptionsOrigin } {
+  const text = readFileSync(join(workspaceRoot, 'nx.json'), 'utf8');
+  let nxJson: NxJsonPlugins;
+  try {
+    nxJson = JSON.parse(text) as NxJsonPlugins;
+  } catch (error) {
+    throw new SpecwrightError(`nx.json is not valid JSON: ${(error as Error).message}`, { file: 'nx.json', expected: 'a JSON object', fix: 'fix the syntax of nx.json', code: 'NX_JSON_INVALID' });
   }
-  return {};
+  const entry = (nxJson.plugins ?? []).find((candidate) => typeof candidate === 'object' && candidate !== null && candidate.plugin === PLUGIN_PACKAGE);
+  const raw = typeof entry === 'object' && entry.options && typeof entry.options === 'object' ? entry.options : {};
+  const pluginAt = Math.max(0, text.indexOf(`"${PLUGIN_PACKAGE}"`));
+  return {
+    raw,
+    origin: {
+      where: `nx.json (plugins → ${PLUGIN_PACKAGE} → options)`,
+      file: 'nx.json',
+      positionOf: (name) => (text.indexOf(`"${name}"`, pluginAt) >= 0 ? positionOfText(text, `"${name}"`, pluginAt) : undefined),
+      setting: (name, value) => `set "${name}": ${value} in nx.json (plugins → ${PLUGIN_PACKAGE} → options)`,
+      rejectUnknown: true,
+    },
+  };
+}
+
+/** The Specwright plugin's options from nx.json, unchecked (entry.ts's `workspaceOptions` is the checked form). */
+export function readPluginOptions(workspaceRoot: string): Record<string, unknown> {
+  return readPluginOptionsEntry(workspaceRoot).raw;
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Command, CommandEntry } from '../cli';
+import type { Command, CommandEntry } from '../commands';
 
 /**
  * `specwright explain`: registered by cli.ts through registerAttributionCommands(COMMANDS) (see review/commands.ts
@@ -69,11 +69,9 @@ const explainCommand: Command = async (args, workspaceRoot) => {
   }
   if (values.boundaries) {
     const { loadSpecs } = await import('../load');
-    const { normalizeOptions } = await import('../options');
-    const { readPluginOptions } = await import('../workspace');
-    const { allReviewProjects } = await import('../review/state');
+    const { workspaceOptions, workspaceProjects } = await import('../entry');
     const { checkBoundaries } = await import('./boundaries');
-    const loaded = loadSpecs(workspaceRoot, allReviewProjects(workspaceRoot), normalizeOptions(readPluginOptions(workspaceRoot)));
+    const loaded = loadSpecs(workspaceRoot, await workspaceProjects(workspaceRoot, 'specs-or-locks'), workspaceOptions(workspaceRoot));
     const report = checkBoundaries(loaded.specs);
     if (values.json) console.log(JSON.stringify(report, null, 2));
     else {

@@ -1,14 +1,15 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command } from '../cli';
-import { discoverSpecFiles, discoverSpecProjects, projectNameOf } from '../discover';
+import type { Command, CommandRegistry } from '../commands';
+import { specProjects, workspaceOptions } from '../entry';
+import { discoverSpecFiles, projectNameOf } from '../discover';
 import { SpecwrightError } from '../errors';
+import { generateFix } from '../fix-commands';
 import type { ProjectRef } from '../load';
-import { normalizeOptions, resolveProvider, type SpecwrightPluginOptions } from '../options';
+import { resolveProvider } from '../options';
 import { parseSpec } from '../parse';
 import type { ParsedSpec } from '../types';
-import { readPluginOptions } from '../workspace';
 import type { DecomposeTarget } from './prompt';
 import { formatDraftTree } from './tree';
 
@@ -25,11 +26,7 @@ export const DECOMPOSE_USAGE = `Usage:
   specwright drafts
       the proposed (draft) specs of the workspace as a tree, in dependency order (also shown by \`specwright review\`)`;
 
-type Registry = Map<string, { summary: string; run: Command }>;
-
-function allProjects(workspaceRoot: string): ProjectRef[] {
-  return [...discoverSpecProjects(workspaceRoot).keys()].map((root) => ({ root, name: projectNameOf(workspaceRoot, root) }));
-}
+const allProjects = specProjects;
 
 /** Nx projects (package.json or project.json) of the workspace, also those without a spec yet. */
 export function nxProjects(workspaceRoot: string): ProjectRef[] {
@@ -100,7 +97,7 @@ export async function proposeDrafts(workspaceRoot: string, input: { feature: str
     throw new SpecwrightError(`unknown project(s) ${unknown.join(', ')}`, { expected: `one of ${projects.map((p) => p.name).join(', ')}`, fix: 'check the project name (`nx show projects`)', code: 'USAGE' });
   }
   const { decompose, featureSlug } = await import('./decompose');
-  const options = normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions);
+  const options = workspaceOptions(workspaceRoot);
   const { loadSpecs } = await import('../load');
   const loaded = loadSpecs(workspaceRoot, allProjects(workspaceRoot), options);
   const targets: DecomposeTarget[] = wanted.map((name) => {
@@ -157,7 +154,7 @@ const decomposeCommand: Command = async (args, workspaceRoot) => {
       const project = allProjects(workspaceRoot).find((candidate) => candidate.root === '.' || file.startsWith(`${candidate.root}/`));
       if (!project) throw new SpecwrightError(`${path} is not a spec file of a project`, { fix: 'name a *.spec.yaml file under apps/ or libs/', code: 'USAGE' });
       const id = acceptDraft(workspaceRoot, file, project);
-      console.log(`accepted ${file} (no longer a draft); generate it with \`nx generate-from-spec ${project.name} --spec ${id}\``);
+      console.log(`accepted ${file} (no longer a draft); generate it with \`${generateFix(workspaceOptions(workspaceRoot), { project: project.name, spec: id })}\``);
     }
     return 0;
   }
@@ -201,7 +198,7 @@ const decomposeCommand: Command = async (args, workspaceRoot) => {
   return 0;
 };
 
-export function registerDecomposeCommands(commands: Registry): void {
+export function registerDecomposeCommands(commands: CommandRegistry): void {
   commands.set('decompose', { summary: 'draft subtask specs for a feature (through the model)', run: decomposeCommand });
   commands.set('drafts', { summary: 'the draft specs as a tree, in dependency order', run: draftsCommand });
 }

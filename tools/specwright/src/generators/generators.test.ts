@@ -1,4 +1,4 @@
-import { addProjectConfiguration, readJson, readNxJson, type Tree } from '@nx/devkit';
+import { addProjectConfiguration, readJson, readNxJson, updateNxJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../parse';
@@ -106,6 +106,18 @@ describe('spec and project generators', () => {
     expect(parsed.testFiles).toEqual(['libs/money/src/allocate.test.ts']);
     expect(tree.read('libs/money/src/allocate.test.ts', 'utf8')).toContain("import { allocate } from './allocate';");
     expect(readJson(tree, 'libs/money/project.json')).toMatchObject({ name: 'money', sourceRoot: 'libs/money/src' });
+    expect(source).toMatch(/^#   generate: {2}nx generate-from-spec money /m);
+  });
+
+  it('names the generate target the workspace configured in the skeleton\'s comments', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await initGenerator(tree, noInstall);
+    const nxJson = readNxJson(tree) ?? {};
+    for (const entry of nxJson.plugins ?? []) if (typeof entry === 'object' && entry.plugin === '@specwright/nx') entry.options = { ...(entry.options as object), generateTargetName: 'regen' };
+    updateNxJson(tree, nxJson);
+    await projectGenerator(tree, { name: 'money' });
+    await specGenerator(tree, { name: 'money/allocate', project: 'money' });
+    expect(tree.read('libs/money/src/allocate.spec.yaml', 'utf8')).toMatch(/^#   generate: {2}nx regen money /m);
   });
 
   it('names the test *.spec.ts in projects that use that style, and the spec parses with it', async () => {

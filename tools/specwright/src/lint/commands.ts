@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command } from '../cli';
-import { discoverSpecProjects, projectNameOf } from '../discover';
-import type { ProjectRef, SpecFailure } from '../load';
-import { normalizeOptions, type SpecwrightPluginOptions } from '../options';
+import type { Command, CommandRegistry } from '../commands';
+import { specProjects, workspaceOptions } from '../entry';
+import type { SpecFailure } from '../load';
 import type { ResolvedSpec } from '../types';
-import { readPluginOptions } from '../workspace';
 import type { SpecLint } from './lint';
 
 export const LINT_USAGE = `Usage: specwright lint [spec files, spec ids or project names…] [--json] [--min-score <0-100>]
@@ -15,8 +13,6 @@ export const LINT_USAGE = `Usage: specwright lint [spec files, spec ids or proje
       nothing checks, outputs no test imports, dependsOn edges whose contracts do not line up. Ends with a score per
       spec (checks passed / checks made). Exit 1 on any error-level finding or a score below --min-score.
       Also: specwright check --lint (the staleness check, then the lint).`;
-
-type Registry = Map<string, { summary: string; run: Command }>;
 
 export interface LintRun {
   results: SpecLint[];
@@ -28,9 +24,7 @@ export async function lintWorkspace(workspaceRoot: string, selectors: readonly s
   const { loadSpecs } = await import('../load');
   const { lintSpec } = await import('./lint');
   const { findTestFiles } = await import('../gates/tests');
-  const options = normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions);
-  const projects: ProjectRef[] = [...discoverSpecProjects(workspaceRoot).keys()].map((root) => ({ root, name: projectNameOf(workspaceRoot, root) }));
-  const loaded = loadSpecs(workspaceRoot, projects, options);
+  const loaded = loadSpecs(workspaceRoot, specProjects(workspaceRoot), workspaceOptions(workspaceRoot));
   const specsById = new Map<string, ResolvedSpec>(loaded.specs.map((spec) => [spec.spec.id, spec]));
   const wanted = selectors.map((selector) => {
     const asPath = relative(workspaceRoot, resolve(cwd, selector)).split('\\').join('/');
@@ -97,7 +91,7 @@ const lintCommand: Command = async (args, workspaceRoot) => {
  * `lint`, and `--lint` on `check`: the check command is wrapped rather than edited, so the staleness check keeps
  * one implementation. Must be called after cli.ts registered `check`.
  */
-export function registerLintCommands(commands: Registry): void {
+export function registerLintCommands(commands: CommandRegistry): void {
   commands.set('lint', { summary: 'precision findings and a score per spec', run: lintCommand });
   const check = commands.get('check');
   if (!check) return;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command, CommandEntry } from '../cli';
+import type { Command, CommandEntry } from '../commands';
 
 export const REPORT_USAGE = `Usage:
   specwright report --markdown [--project <name>]…

@@ -1,12 +1,10 @@
-import { parseArgs } from 'node:util';
-import type { Command } from '../cli';
-import type { ProjectRef } from '../load';
-import { normalizeOptions, type SpecwrightPluginOptions } from '../options';
-import { readPluginOptions } from '../workspace';
+import { jsonProblems, parseCommandArgs } from '../cli-support';
+import type { Command, CommandRegistry } from '../commands';
+import { selectProjects, workspaceOptions, type ProjectSelection } from '../entry';
 
 /**
- * The review gate's commands. cli.ts calls registerReviewCommands(COMMANDS): a module that imported COMMANDS
- * itself would run while cli.ts is still loading (a require cycle) and find the map not yet initialized.
+ * The review gate's commands. cli.ts calls registerReviewCommands(COMMANDS), and this module imports only the
+ * registry's types (from commands.ts), so neither module imports the other.
  * Each command loads its implementation on use, so `specwright generate` does not pay for them.
  */
 
@@ -29,26 +27,13 @@ export const REVIEW_USAGE = `Usage:
   specwright hook pre-commit
       the pre-commit check over the staged content (what .husky/pre-commit runs)`;
 
-type Registry = Map<string, { summary: string; run: Command; usage?: string }>;
-
 const EXITS = `Exit codes: 0 all reviewed / ok; 1 something needs attention; 2 usage error or internal error.`;
 
-async function selection(workspaceRoot: string, wanted: readonly string[]): Promise<{ projects: ProjectRef[]; others: ProjectRef[] } | undefined> {
-  const { allReviewProjects } = await import('./state');
-  const all = allReviewProjects(workspaceRoot);
-  const unknown = wanted.filter((name) => !all.some((project) => project.name === name));
-  if (unknown.length > 0) {
-    console.error(`unknown project(s) ${unknown.join(', ')}; projects with specs or locks: ${all.map((p) => p.name).join(', ')}`);
-    return undefined;
-  }
-  const projects = wanted.length > 0 ? all.filter((project) => wanted.includes(project.name)) : all;
-  return { projects, others: all.filter((project) => !projects.includes(project)) };
-}
-
 const reviewCommand: Command = async (args, workspaceRoot) => {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs(
+    'review',
     args,
-    options: {
+    {
       approve: { type: 'boolean' },
       check: { type: 'boolean' },
       prune: { type: 'boolean' },
@@ -57,8 +42,8 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
-    allowPositionals: true,
-  });
+    true,
+  );
   if (values.help) {
     console.log(REVIEW_USAGE);
     return 0;
@@ -75,8 +60,7 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
     console.error('--all only goes with --approve');
     return 2;
   }
-  const chosen = await selection(workspaceRoot, values.project ?? []);
-  if (!chosen) return 2;
+  const chosen = await selectProjects(workspaceRoot, 'review', values.project ?? [], 'specs-or-locks');
   if (values.json) {
     if (values.approve || values.prune) {
       console.error('--json lists only; it cannot be combined with --approve or --prune');
@@ -93,7 +77,7 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
     cwd: process.cwd(),
     projects: chosen.projects,
     dependencyProjects: chosen.others,
-    options: normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions),
+    options: workspaceOptions(workspaceRoot),
     paths: positionals,
     mode: values.approve ? 'approve' : values.check ? 'check' : 'auto',
     prune: !!values.prune,
@@ -101,9 +85,9 @@ const reviewCommand: Command = async (args, workspaceRoot) => {
 };
 
 /** `review --json`: the review state of every selected output, for scripts and editors; exit 1 when any is not reviewed. */
-async function reviewJson(workspaceRoot: string, chosen: { projects: ProjectRef[]; others: ProjectRef[] }, paths: string[]): Promise<number> {
-  const [{ collectReviewState }, { loadPolicy }, { resolveReviewPaths }, { jsonProblems }] = await Promise.all([import('./state'), import('./policy'), import('./review'), import('../cli-support')]);
-  const state = collectReviewState({ workspaceRoot, projects: chosen.projects, dependencyProjects: chosen.others, options: normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions), policy: loadPolicy(workspaceRoot) });
+async function reviewJson(workspaceRoot: string, chosen: ProjectSelection, paths: string[]): Promise<number> {
+  const [{ collectReviewState }, { loadPolicy }, { resolveReviewPaths }] = await Promise.all([import('./state'), import('./policy'), import('./review')]);
+  const state = collectReviewState({ workspaceRoot, projects: chosen.projects, dependencyProjects: chosen.others, options: workspaceOptions(workspaceRoot), policy: loadPolicy(workspaceRoot) });
   const wanted = resolveReviewPaths(workspaceRoot, process.cwd(), paths);
   const items = state.items.filter((item) => wanted.length === 0 || wanted.some((path) => path === '' || item.file === path || item.file.startsWith(`${path}/`)));
   const ok = items.every((item) => item.status === 'reviewed');
@@ -113,13 +97,12 @@ async function reviewJson(workspaceRoot: string, chosen: { projects: ProjectRef[
 }
 
 const ciCheckCommand: Command = async (args, workspaceRoot) => {
-  const { values } = parseArgs({ args, options: { project: { type: 'string', multiple: true }, 'signers-ref': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseCommandArgs('ci-check', args, { project: { type: 'string', multiple: true }, 'signers-ref': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     console.log(REVIEW_USAGE);
     return 0;
   }
-  const chosen = await selection(workspaceRoot, values.project ?? []);
-  if (!chosen) return 2;
+  const chosen = await selectProjects(workspaceRoot, 'ci-check', values.project ?? [], 'specs-or-locks');
   const { runCiCheck } = await import('./ci-check');
   const signersRef = values['signers-ref'];
   const lines: string[] = [];
@@ -127,7 +110,7 @@ const ciCheckCommand: Command = async (args, workspaceRoot) => {
     workspaceRoot,
     projects: chosen.projects,
     dependencyProjects: chosen.others,
-    options: normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions),
+    options: workspaceOptions(workspaceRoot),
     ...(signersRef ? { signersRef } : {}),
     ...(values.json ? { log: (line: string) => void lines.push(line) } : {}),
   });
@@ -140,7 +123,7 @@ const hookCommand: Command = async (args) => {
   return hookMain(args, process.cwd());
 };
 
-export function registerReviewCommands(commands: Registry): void {
+export function registerReviewCommands(commands: CommandRegistry): void {
   commands.set('review', { summary: 'list, diff and approve unreviewed generated outputs', run: reviewCommand, usage: `${REVIEW_USAGE}\n\n${EXITS}` });
   commands.set('ci-check', { summary: 'generation check + review state + policy, for CI; never calls a model', run: ciCheckCommand, usage: `${REVIEW_USAGE}\n\n${EXITS}` });
   commands.set('hook', { summary: 'git hooks: `hook pre-commit` checks the staged generated code', run: hookCommand, usage: `${REVIEW_USAGE}\n\nExit codes: 0 the commit may proceed; 1 it is refused (the reasons and fixes are printed).` });

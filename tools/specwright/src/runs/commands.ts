@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Command, CommandEntry } from '../cli';
+import type { Command, CommandEntry } from '../commands';
 
 export const RUNS_USAGE = `Usage:
   specwright runs [--json] [--limit <n>]

@@ -1,11 +1,9 @@
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command } from '../cli';
-import { discoverSpecProjects, projectNameOf } from '../discover';
+import type { Command, CommandRegistry } from '../commands';
+import { specProjects, workspaceOptions } from '../entry';
 import { SpecwrightError } from '../errors';
-import type { ProjectRef } from '../load';
-import { normalizeOptions, type NormalizedOptions, type SpecwrightPluginOptions } from '../options';
-import { readPluginOptions } from '../workspace';
+import type { NormalizedOptions } from '../options';
 
 export const STRENGTH_USAGE = `Usage: specwright strength [spec ids, spec files or project names…] [--json] [--concurrency <n>] [--max-mutants <n>] [--threshold <0-100>] [--no-cache]
       Mutates each spec's accepted implementation with Stryker's mutators and runs the spec's own gates (types,
@@ -14,8 +12,6 @@ export const STRENGTH_USAGE = `Usage: specwright strength [spec ids, spec files 
       Results are cached by fingerprint (spec, outputs, tests, engine) under node_modules/.cache/specwright/strength.
       Exit 1 when a spec scores below its threshold: --threshold, else the plugin options strengthThresholds[project]
       or strengthThreshold in nx.json (0 = report only).`;
-
-type Registry = Map<string, { summary: string; run: Command }>;
 
 export function thresholdFor(options: NormalizedOptions, project: string, override?: number): number {
   if (override !== undefined) return override;
@@ -48,10 +44,9 @@ const strengthCommand: Command = async (args, workspaceRoot) => {
   const concurrency = number('concurrency', values.concurrency, 1, 64);
   const maxMutants = number('max-mutants', values['max-mutants'], 1, 100000);
   const threshold = number('threshold', values.threshold, 0, 100);
-  const options = normalizeOptions(readPluginOptions(workspaceRoot) as SpecwrightPluginOptions);
-  const projects: ProjectRef[] = [...discoverSpecProjects(workspaceRoot).keys()].map((root) => ({ root, name: projectNameOf(workspaceRoot, root) }));
+  const options = workspaceOptions(workspaceRoot);
   const { loadSpecs } = await import('../load');
-  const loaded = loadSpecs(workspaceRoot, projects, options);
+  const loaded = loadSpecs(workspaceRoot, specProjects(workspaceRoot), options);
   const cwd = process.cwd();
   const wanted = positionals.map((selector) => ({ selector, asPath: relative(workspaceRoot, resolve(cwd, selector)).split('\\').join('/') }));
   const selected = loaded.specs.filter(
@@ -82,6 +77,7 @@ const strengthCommand: Command = async (args, workspaceRoot) => {
       ...(concurrency ? { concurrency } : {}),
       ...(maxMutants ? { maxMutants } : {}),
       cache: !values['no-cache'],
+      targets: options,
       log: values.json ? undefined : (line) => console.error(line),
     });
     const below = results.filter((result) => result.score !== undefined && result.score < thresholdFor(options, result.project, threshold));
@@ -93,6 +89,6 @@ const strengthCommand: Command = async (args, workspaceRoot) => {
   }
 };
 
-export function registerStrengthCommands(commands: Registry): void {
+export function registerStrengthCommands(commands: CommandRegistry): void {
   commands.set('strength', { summary: 'mutation score of each spec: what its gates let through', run: strengthCommand });
 }

@@ -8,7 +8,9 @@ import pLimit from 'p-limit';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { generateFix, type TargetNames } from '../fix-commands';
 import type { GateRunner } from '../generate';
+import { DEFAULT_OPTIONS } from '../options';
 import { canonicalJson, readTextIfExists, sha256, writeFileAtomic } from '../fs-utils';
 import type { FingerprintedSpec, GateVerdict, ResolvedSpec } from '../types';
 import { engineVersion, mutantsOf, sample, type Mutant } from './mutants';
@@ -69,6 +71,8 @@ export interface StrengthRequest {
   maxMutants?: number;
   cache?: boolean;
   log?: (line: string) => void;
+  /** The configured Nx target names, for the fix a skipped spec prints (the defaults when absent). */
+  targets?: TargetNames;
 }
 
 const HINTS: Record<string, string> = {
@@ -149,7 +153,7 @@ export async function measureStrength(request: StrengthRequest): Promise<SpecStr
     });
     const empty = { id: spec.spec.id, file: spec.file, project: spec.project, killed: 0, survived: 0, invalid: 0, ignored: 0, errors: 0, total: 0, mutants: [], cached: false, seconds: 0 };
     if (missing.length > 0) {
-      results.push({ ...empty, skipped: `missing ${missing.join(', ')}; run \`nx generate-from-spec ${spec.project} --spec ${spec.spec.id}\`` });
+      results.push({ ...empty, skipped: `missing ${missing.join(', ')}; run \`${generateFix(request.targets ?? DEFAULT_OPTIONS, { project: spec.project, spec: spec.spec.id })}\`` });
       continue;
     }
     const key = cacheKey(request, spec, files);

@@ -1,8 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
 import type { GateRunnerHandle } from '../../gate-runner';
-import { runPipeline, sinkFor, type RunMode } from '../../run';
+import { runPipeline, sinkFor } from '../../run';
 import { batchExecutor, Lazy, singleTaskExecutor, type TaskBody } from '../batch';
-import { pluginOptionsOf, projectsOf, specIds, type CommonExecutorOptions } from '../context';
+import { executorPipelineFlags, resolveExecutorInvocation } from '../../entry';
+import type { CommonExecutorOptions } from '../context';
 
 export interface GenerateFromSpecExecutorOptions extends CommonExecutorOptions {
   check?: boolean;
@@ -42,20 +43,19 @@ function createShared(context: ExecutorContext): Shared {
   };
 }
 
-const generateTask: TaskBody<GenerateFromSpecExecutorOptions, Shared> = async (options, context, shared, log) => {
-  const { project, dependencies } = projectsOf(context);
-  const mode: RunMode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write';
-  const gates = mode === 'write' && !options.noGates ? await shared.gatesFor(specIds(options.acceptBehaviourChange)) : undefined;
+const generateTask: TaskBody<GenerateFromSpecExecutorOptions, Shared> = async (rawOptions, context, shared, log) => {
+  const { workspaceRoot, project, dependencies, options, flags } = resolveExecutorInvocation<GenerateFromSpecExecutorOptions>(rawOptions, context);
+  const run = executorPipelineFlags(flags);
+  const gates = run.mode === 'write' && run.gates ? await shared.gatesFor(run.acceptBehaviourChange) : undefined;
   const result = await runPipeline({
-    workspaceRoot: context.root,
+    workspaceRoot,
     projects: [project],
     dependencyProjects: dependencies,
-    options: pluginOptionsOf(options),
-    sink: sinkFor(mode),
-    force: !!options.force,
-    only: specIds(options.spec),
+    options,
+    sink: sinkFor(run.mode),
+    force: run.force,
+    only: run.only,
     log,
-    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(gates ? { gates: gates.run } : {}),
   });
   return result.ok;

@@ -1,7 +1,8 @@
 import { runCiCheck } from '../../review/ci-check';
 import { runReview } from '../../review/review';
 import { batchExecutor, singleTaskExecutor, type SharedState, type TaskBody } from '../batch';
-import { pluginOptionsOf, projectsOf, type CommonExecutorOptions } from '../context';
+import { resolveExecutorInvocation } from '../../entry';
+import type { CommonExecutorOptions } from '../context';
 
 export interface ReviewSpecExecutorOptions extends CommonExecutorOptions {
   check?: boolean;
@@ -17,23 +18,22 @@ const createShared = (): SharedState => ({ dispose: async () => {} });
  * `nx review-spec <project>`: the review of one project's generated outputs (interactive on a TTY, `--approve` for
  * scripts), or with `--check` the CI backstop for it, so `nx affected -t review-spec --check` checks what changed.
  */
-const reviewTask: TaskBody<ReviewSpecExecutorOptions, SharedState> = async (options, context, _shared, log) => {
-  const { project, dependencies } = projectsOf(context);
-  const { check, approve, prune, files, ...rest } = options;
-  const pluginOptions = pluginOptionsOf(rest);
-  if (check) {
-    const result = await runCiCheck({ workspaceRoot: context.root, projects: [project], dependencyProjects: dependencies, options: pluginOptions, log });
+const reviewTask: TaskBody<ReviewSpecExecutorOptions, SharedState> = async (rawOptions, context, _shared, log) => {
+  const { workspaceRoot, project, dependencies, options, flags } = resolveExecutorInvocation<ReviewSpecExecutorOptions>(rawOptions, context);
+  if (flags.check) {
+    const result = await runCiCheck({ workspaceRoot, projects: [project], dependencyProjects: dependencies, options, log });
     return result.ok;
   }
+  const { files } = flags;
   const code = await runReview({
-    workspaceRoot: context.root,
+    workspaceRoot,
     cwd: context.cwd ?? process.cwd(),
     projects: [project],
     dependencyProjects: dependencies,
-    options: pluginOptions,
+    options,
     paths: files === undefined ? [] : Array.isArray(files) ? files : String(files).split(','),
-    mode: approve ? 'approve' : 'auto',
-    prune: !!prune,
+    mode: flags.approve ? 'approve' : 'auto',
+    prune: !!flags.prune,
     log,
   });
   return code === 0;

@@ -2,7 +2,8 @@ import type { ExecutorContext } from '@nx/devkit';
 import type { GateRunnerHandle } from '../../gate-runner';
 import { verifySpecs } from '../../verify';
 import { batchExecutor, Lazy, singleTaskExecutor, type TaskBody } from '../batch';
-import { pluginOptionsOf, projectsOf, specIds, type CommonExecutorOptions } from '../context';
+import { resolveExecutorInvocation, specIds } from '../../entry';
+import type { CommonExecutorOptions } from '../context';
 
 /** One gate session for every task of a run: a batch type-checks and stages with one warm TypeScript service. */
 interface Shared {
@@ -18,17 +19,17 @@ function createShared(context: ExecutorContext): Shared {
   return { gates, dispose: () => gates.dispose() };
 }
 
-const verifyTask: TaskBody<CommonExecutorOptions, Shared> = async (options, context, shared, log) => {
-  const { project, dependencies } = projectsOf(context);
+const verifyTask: TaskBody<CommonExecutorOptions, Shared> = async (rawOptions, context, shared, log) => {
+  const { workspaceRoot, project, dependencies, options, flags } = resolveExecutorInvocation<CommonExecutorOptions>(rawOptions, context);
   const result = await verifySpecs({
-    workspaceRoot: context.root,
+    workspaceRoot,
     projects: [project],
     dependencyProjects: dependencies,
-    options: pluginOptionsOf(options),
+    options,
     gates: (await shared.gates.get()).run,
-    only: specIds(options.spec),
+    only: specIds(flags.spec),
     log,
-    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    concurrency: options.concurrency,
   });
   return result.ok;
 };

@@ -14,7 +14,7 @@ import {
   resolveWorkspacePackage,
   stripExtension,
 } from '../util';
-import type { SafetyContext } from './rule';
+import type { ImportChecker, SafetyContext } from './rule';
 
 /** Node built-ins that a capability unlocks. `worker_threads`/`cluster` start code outside the sandbox like processes. */
 export const CAPABILITY_MODULES: Record<string, Capability> = {
@@ -40,7 +40,7 @@ export const CAPABILITY_MODULES: Record<string, Capability> = {
 /** Built-ins no capability grants: they run code from strings, load native code or reach into the runtime. */
 export const NEVER_MODULES = new Set(['vm', 'v8', 'inspector', 'inspector/promises', 'module', 'repl', 'wasi', 'trace_events']);
 
-export class ImportPolicy {
+export class ImportPolicy implements ImportChecker {
   private readonly relativeTargets: Set<string>;
   private readonly relativeTargetsNoExt: Set<string>;
   private readonly bareAllowed: string[];

@@ -6,7 +6,6 @@
 import type ts from 'typescript';
 import type { Capability, Finding } from '../../types';
 import type { GateInput } from '../gate';
-import type { ImportPolicy } from './import-policy';
 import type { Resolver } from './resolve';
 
 export type SafetyRule =
@@ -56,7 +55,7 @@ export interface RuleContext {
   readonly security: boolean;
   /** `constraints.forbid` of the spec (empty when unset). */
   readonly forbid: readonly string[];
-  readonly imports: ImportPolicy;
+  readonly imports: ImportChecker;
   /** What expressions refer to through aliases, computed names, Reflect and module loads (see resolve.ts). */
   readonly resolver: Resolver;
   report(node: ts.Node, message: string): void;
@@ -80,4 +79,12 @@ export interface SafetyRuleModule {
 /** typescript-eslint style helper: a rule is just its definition, typed. */
 export function defineRule(rule: SafetyRuleModule): SafetyRuleModule {
   return rule;
+}
+
+/**
+ * What rules ask of the import policy: whether one import is allowed (undefined) or which rule it breaks and why.
+ * import-policy.ts implements it; declared here so that rule.ts and import-policy.ts do not import each other.
+ */
+export interface ImportChecker {
+  check(fromFile: string, specifier: string, typeOnly: boolean): ['forbidden-module' | 'import-not-allowed', string] | undefined;
 }

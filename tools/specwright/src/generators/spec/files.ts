@@ -1,3 +1,6 @@
+import { generateFix, type TargetNames } from '../../fix-commands';
+import { DEFAULT_OPTIONS } from '../../options';
+
 /** The text of a new spec and its test file: a commented skeleton that is valid against spec.schema.json as written. */
 
 export interface SpecSkeleton {
@@ -13,6 +16,8 @@ export interface SpecSkeleton {
   project: string;
   /** `allocate.test.ts`, or undefined without a test file. */
   testFile?: string;
+  /** The workspace's configured Nx target names (the defaults when absent), for the commands the comments name. */
+  targets?: TargetNames;
 }
 
 /** A YAML double-quoted scalar (JSON strings are valid YAML). */
@@ -35,7 +40,7 @@ The model reads this; so do the people who review the generated code. Be as exac
 #
 # A Specwright spec. The model writes the files under \`outputs\` from it, and every answer must pass the gates
 # (types, safety, examples, properties, tests) before anything is written.
-#   generate:  nx generate-from-spec ${skeleton.project}       (--check lists what is out of date, without a model)
+#   generate:  ${generateFix(skeleton.targets ?? DEFAULT_OPTIONS, { project: skeleton.project })}       (--check lists what is out of date, without a model)
 #   review:    npx specwright review --project ${skeleton.project}
 # Every field is described in the schema above; your editor completes and checks them.
 id: ${skeleton.id}

@@ -1,6 +1,8 @@
 import { getProjects, joinPathFragments, logger, readNxJson, visitNotIgnoredFiles, type ProjectConfiguration, type Tree } from '@nx/devkit';
 import { posix } from 'node:path';
 import { SpecwrightError } from '../../errors';
+import { generateFix, type TargetNames } from '../../fix-commands';
+import { normalizeOptions, type SpecwrightPluginOptions } from '../../options';
 import { checkGenerationAllowed, parsePolicy, POLICY_FILE } from '../../review/policy';
 import { PLUGIN_PACKAGE, pluginDirIn } from '../plugin-location';
 import { specYaml, testFile } from './files';
@@ -104,17 +106,25 @@ export async function specGenerator(tree: Tree, options: SpecGeneratorSchema): P
   if (duplicate) fail(`spec id "${id}" is already used by ${duplicate}`, 'spec ids are unique in the workspace: choose another name');
 
   const schemaPath = posix.relative(directory, schemaFile(tree));
-  tree.write(specFile, specYaml({ id, name: last, exportName, description: options.description, schemaPath, specFile, project: project.name, testFile: test }));
-  if (test) tree.write(joinPathFragments(directory, test), testFile({ id, name: last, exportName, schemaPath, specFile, project: project.name, testFile: test }));
+  const targets = targetNamesIn(tree);
+  tree.write(specFile, specYaml({ id, name: last, exportName, description: options.description, schemaPath, specFile, project: project.name, testFile: test, targets }));
+  if (test) tree.write(joinPathFragments(directory, test), testFile({ id, name: last, exportName, schemaPath, specFile, project: project.name, testFile: test, targets }));
 
   warnAboutPolicy(tree, outputFile);
   if (!readNxJson(tree)?.plugins?.some((entry) => (typeof entry === 'string' ? entry : entry.plugin) === PLUGIN_PACKAGE)) {
-    logger.warn(`@specwright/nx is not registered in nx.json, so Nx infers no generate-from-spec target: run \`nx g ${PLUGIN_PACKAGE}:init\`.`);
+    logger.warn(`@specwright/nx is not registered in nx.json, so Nx infers no ${targets.generateTargetName} target: run \`nx g ${PLUGIN_PACKAGE}:init\`.`);
   }
-  logger.info(`Next: describe ${exportName} in ${specFile}, then \`nx generate-from-spec ${project.name}\` and \`npx specwright review --project ${project.name}\`.`);
+  logger.info(`Next: describe ${exportName} in ${specFile}, then \`${generateFix(targets, { project: project.name })}\` and \`npx specwright review --project ${project.name}\`.`);
 }
 
 export default specGenerator;
+
+/** The target names configured in the tree's nx.json (the generator sees the tree, not the disk), else the defaults. */
+function targetNamesIn(tree: Tree): TargetNames {
+  const entry = readNxJson(tree)?.plugins?.find((candidate) => typeof candidate === 'object' && candidate.plugin === PLUGIN_PACKAGE);
+  const configured = typeof entry === 'object' && entry.options && typeof entry.options === 'object' ? (entry.options as SpecwrightPluginOptions) : {};
+  return normalizeOptions(configured);
+}
 
 function findSpecWithId(tree: Tree, id: string): string | undefined {
   let found: string | undefined;
