@@ -10,6 +10,9 @@
  * where the candidate's code actually runs — under Node's permission model (reads: the copy and node_modules; writes:
  * the copy's temp folder; no child processes or workers), the lockdown preload, no code from strings and a heap cap.
  * Denials the lockdown records are printed by the worker and come back as findings naming the capability.
+ *
+ * Each candidate gets a vitest run of its own, except in verify-spec, where the committed outputs of a project's
+ * specs share one run (see TestsBatch): one vitest start-up per project instead of one per spec.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
