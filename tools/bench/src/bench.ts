@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startFakeOpenAI, type Reply } from '../../specwright/test/fake-openai';
 import { cleanEnv, median, nx, nxBin, run, setNodeOptions, type MemoryPeak, type RunOutcome } from './proc';
 import { summarize, type ProfileSummary } from './profile';
+import { listRuns, readRun, type AttemptLine } from '../../specwright/src/runs/log';
 import { createBenchWorkspace, gitCommitAll, knownAnswer, pluginOptions, REPO_ROOT, type BenchWorkspace } from './workspace';
 
 export interface BenchOptions {
@@ -166,6 +167,9 @@ export interface GenerateOutcome {
   secondRequests: number;
   secondStatus: number;
   summary: string;
+  /** From the run log of the timed run: model wait and each gate's time, summed over every attempt (overlapping). */
+  modelMs: number;
+  gateMs: Record<string, number>;
 }
 
 const CLI = 'tools/specwright/bin/specwright.js';
@@ -392,6 +396,7 @@ async function measureGenerate(ws: BenchWorkspace, options: BenchOptions, proble
     const args = [CLI, 'generate', '--concurrency', String(options.concurrency)];
     const timed = await run(process.execPath, args, { cwd: ws.root, env, memory: first && options.only.includes('memory') });
     const requests = server.requests.length;
+    const costs = attemptCosts(ws.root);
     if (timed.status !== 0) problems.push(`specwright generate (${latencyMs} ms latency) exited ${timed.status}:\n${tail(timed.output, 40)}`);
     if (timed.memory) {
       result.memory ??= {};
@@ -407,7 +412,9 @@ async function measureGenerate(ws: BenchWorkspace, options: BenchOptions, proble
       await profiled(dir, result, `specwright generate --concurrency ${options.concurrency} (${stale} stale)`, () => run(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args], { cwd: ws.root, env }));
     }
     const idealMs = Math.ceil(stale / options.concurrency) * latencyMs;
+    const gates = Object.entries(costs.gateMs).sort((a, b) => b[1] - a[1]).map(([gate, ms]) => `${gate} ${(ms / 1000).toFixed(1)} s`).join(', ');
     options.log(`  wall ${timed.ms.toFixed(0)} ms (ideal ${idealMs} ms), ${requests} requests; second run ${second.ms.toFixed(0)} ms, ${secondRequests} requests`);
+    options.log(`  summed over attempts: model ${(costs.modelMs / 1000).toFixed(1)} s; gates ${gates}`);
     return {
       stale,
       latencyMs,
@@ -422,10 +429,26 @@ async function measureGenerate(ws: BenchWorkspace, options: BenchOptions, proble
       secondRequests,
       secondStatus: second.status,
       summary: tail(timed.output, 12),
+      ...costs,
     };
   } finally {
     await server.close();
   }
+}
+
+/** Where the newest run's time went, from its run log: the model wait and each gate, summed over every attempt. */
+function attemptCosts(root: string): { modelMs: number; gateMs: Record<string, number> } {
+  const newest = listRuns(root)[0];
+  const lines = newest ? (readRun(root, newest.runId) ?? []) : [];
+  const gateMs: Record<string, number> = {};
+  let modelMs = 0;
+  for (const line of lines) {
+    if (line.type !== 'attempt') continue;
+    const attempt: AttemptLine = line;
+    modelMs += attempt.modelMs;
+    for (const verdict of attempt.verdicts) gateMs[verdict.gate] = (gateMs[verdict.gate] ?? 0) + (verdict.ms ?? 0);
+  }
+  return { modelMs, gateMs };
 }
 
 /**

@@ -50,6 +50,8 @@ export function formatTable(result: BenchResult): string {
     else row('  generation / ideal', ratio(outcome.ratio));
     row('  model requests (first run)', `${outcome.requests}${outcome.faultsInjected ? ` (${outcome.faultsInjected} faults injected)` : ''}`, `= ${outcome.stale}`, outcome.requests - outcome.faultsInjected === outcome.stale ? 'ok' : 'MISSED');
     row('  second run: wall / model requests', `${ms(outcome.secondRunMs)} / ${outcome.secondRequests}`, '= 0', outcome.secondRequests === 0 ? 'ok' : 'MISSED');
+    const gates = Object.entries(outcome.gateMs ?? {}).sort((a, b) => b[1] - a[1]);
+    if (gates.length > 0) row('  summed over attempts (overlapping): model wait; gates', `${ms(outcome.modelMs)}; ${gates.map(([gate, value]) => `${gate} ${ms(value)}`).join(', ')}`);
   };
   if (generate) generation(generate, true);
   for (const other of result.generateAlso ?? []) generation(other, false);
