@@ -10,6 +10,8 @@ const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'o
 export function formatTable(result: BenchResult): string {
   const rows: [string, string, string, string][] = [];
   const row = (name: string, value: string, target = '', status = '') => rows.push([name, value, target, status]);
+  // breakdowns too long for a table cell: printed under the table
+  const notes: string[] = [];
   const { meta, graph, check, verify, generate, hook, memory } = result;
   const targets = new Map(result.targets.map((t) => [t.name, t]));
   const targetCell = (name: string) => {
@@ -41,7 +43,7 @@ export function formatTable(result: BenchResult): string {
     row('  = vitest run + tsc --noEmit', `${ms(verify.vitestMs)} + ${ms(verify.tscMs)}`);
     row('  verify-spec / floor', ratio(verify.ratio), targetCell('verify-spec / floor (vitest run + tsc)'), statusCell('verify-spec / floor (vitest run + tsc)'));
     const gates = Object.entries(verify.gateMs).sort((a, b) => b[1] - a[1]);
-    if (gates.length > 0) row('  gate time summed over specs (overlapping)', gates.map(([gate, value]) => `${gate} ${ms(value)}`).join(', '));
+    if (gates.length > 0) notes.push(`verify-spec, gate time summed over specs (overlapping; each spec's tests include waiting for its project's one vitest run): ${gates.map(([gate, value]) => `${gate} ${ms(value)}`).join(', ')}`);
   }
   const generation = (outcome: NonNullable<typeof generate>, target: boolean) => {
     row(`generation: ${outcome.stale} stale @ ${outcome.latencyMs} ms, concurrency ${outcome.concurrency}, all gates${target ? '' : ' (figure)'}`, ms(outcome.wallMs));
@@ -51,7 +53,7 @@ export function formatTable(result: BenchResult): string {
     row('  model requests (first run)', `${outcome.requests}${outcome.faultsInjected ? ` (${outcome.faultsInjected} faults injected)` : ''}`, `= ${outcome.stale}`, outcome.requests - outcome.faultsInjected === outcome.stale ? 'ok' : 'MISSED');
     row('  second run: wall / model requests', `${ms(outcome.secondRunMs)} / ${outcome.secondRequests}`, '= 0', outcome.secondRequests === 0 ? 'ok' : 'MISSED');
     const gates = Object.entries(outcome.gateMs ?? {}).sort((a, b) => b[1] - a[1]);
-    if (gates.length > 0) row('  summed over attempts (overlapping): model wait; gates', `${ms(outcome.modelMs)}; ${gates.map(([gate, value]) => `${gate} ${ms(value)}`).join(', ')}`);
+    if (gates.length > 0) notes.push(`generation @ ${outcome.latencyMs} ms, summed over attempts (overlapping): model wait ${ms(outcome.modelMs)}; gates ${gates.map(([gate, value]) => `${gate} ${ms(value)}`).join(', ')}`);
   };
   if (generate) generation(generate, true);
   for (const other of result.generateAlso ?? []) generation(other, false);
@@ -76,5 +78,6 @@ export function formatTable(result: BenchResult): string {
   const lines = rows.map((r) => r.map((cell, column) => (column === 1 ? cell.padStart(widths[column] as number) : cell.padEnd(widths[column] as number))).join('  ').trimEnd());
   const header = `Specwright bench — ${meta.options.specs} specs / ${meta.options.projects} projects, node ${meta.node}, nx ${meta.nx}, ${meta.cpus} CPUs, load ${meta.loadBefore.map((l) => l.toFixed(1)).join(' ')} → ${meta.loadAfter.map((l) => l.toFixed(1)).join(' ')}; medians of ${meta.options.repeat}`;
   const problems = result.problems.length ? `\n\nProblems:\n${result.problems.map((p) => `- ${p.split('\n').join('\n  ')}`).join('\n')}` : '';
-  return `${header}\n${'─'.repeat(Math.min(header.length, 140))}\n${lines.join('\n')}${problems}`;
+  const breakdowns = notes.length ? `\n\nWhere the time goes:\n${notes.map((note) => `- ${note}`).join('\n')}` : '';
+  return `${header}\n${'─'.repeat(Math.min(header.length, 140))}\n${lines.join('\n')}${breakdowns}${problems}`;
 }
