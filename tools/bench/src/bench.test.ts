@@ -50,5 +50,5 @@ describe('bench harness', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 420_000);
 });
