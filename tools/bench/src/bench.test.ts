@@ -12,11 +12,11 @@ import { formatTable } from './report';
  * here to keep the test short (it is a dozen more nx runs); `--size quick` runs it.
  */
 describe('bench harness', () => {
-  it('runs the quick size: check vs floor, generation (requests = stale, then 0), the pre-commit slot', async () => {
+  it('runs the quick size: check vs floor, verify-spec vs its floor, generation (requests = stale, then 0), the pre-commit slot', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'specwright-bench-test-'));
     try {
       const json = join(dir, 'quick.json');
-      const code = await main(['--size', 'quick', '--only', 'check,generate,hook', '--no-inline-floor', '--json', json]);
+      const code = await main(['--size', 'quick', '--only', 'check,verify,generate,hook', '--no-inline-floor', '--latency', '300', '--json', json]);
       expect(code).toBe(0);
       const result = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
       expect(result.problems).toEqual([]);
@@ -28,6 +28,11 @@ describe('bench harness', () => {
       expect(result.check?.cachedMs).toHaveLength(1);
       expect(result.check?.ratio).toBeGreaterThan(0);
 
+      // verify-spec: every spec verified, and its floor (one vitest run over the same 40 test files + tsc) passed
+      expect(result.verify).toMatchObject({ status: 0, vitestStatus: 0, tscStatus: 0, testFiles: 40, specsVerified: 40 });
+      expect(result.verify?.ratio).toBeGreaterThan(0);
+      expect(Object.keys(result.verify?.gateMs ?? {})).toEqual(expect.arrayContaining(['types', 'examples', 'tests']));
+
       expect(result.generate).toMatchObject({ stale: 8, requests: 8, faultsInjected: 0, status: 0, secondRequests: 0, secondStatus: 0, idealMs: 300 });
 
       if (result.hook?.available) {
@@ -37,12 +42,13 @@ describe('bench harness', () => {
         expect(result.hook?.reason).toMatch(/pre-commit/);
       }
 
-      expect(result.targets.map((target) => target.name)).toEqual(['fresh check / floor', 'cached check / cached floor', 'generation / ideal', 'pre-commit (20 files)', 'peak RSS (largest process)']);
+      expect(result.targets.map((target) => target.name)).toEqual(['fresh check / floor', 'cached check / cached floor', 'verify-spec / floor (vitest run + tsc)', 'generation / ideal', 'pre-commit (20 files)', 'peak RSS (largest process)']);
       const table = formatTable(result);
       expect(table).toContain('fresh check / floor');
       expect(table).toContain('model requests (first run)');
+      expect(table).toContain('verify-spec / floor');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 420_000);
 });

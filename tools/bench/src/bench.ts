@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { startFakeOpenAI, type Reply } from '../../specwright/test/fake-openai';
 import { cleanEnv, median, nx, nxBin, run, setNodeOptions, type MemoryPeak, type RunOutcome } from './proc';
 import { summarize, type ProfileSummary } from './profile';
-import { createBenchWorkspace, gitCommitAll, knownAnswer, REPO_ROOT, type BenchWorkspace } from './workspace';
+import { listRuns, readRun, type AttemptLine } from '../../specwright/src/runs/log';
+import { createBenchWorkspace, gitCommitAll, knownAnswer, pluginOptions, REPO_ROOT, type BenchWorkspace } from './workspace';
 
 export interface BenchOptions {
   size: 'quick' | 'default' | 'custom';
@@ -16,8 +17,11 @@ export interface BenchOptions {
   projects: number;
   /** Specs made stale for the generation measurement. */
   stale: number;
-  /** Latency of every model answer, ms. */
-  latencyMs: number;
+  /**
+   * Latency of every model answer, ms: one generation run per value; the first is the target scenario (5 s), the
+   * others are reported beside it (300 ms).
+   */
+  latenciesMs: number[];
   concurrency: number;
   /** Share of model requests answered with `fault` instead (the SDK retries them). */
   faultRate: number;
@@ -38,8 +42,11 @@ export interface BenchOptions {
   log: (line: string) => void;
 }
 
-export type Measurement = 'graph' | 'check' | 'generate' | 'hook' | 'memory';
-export const ALL_MEASUREMENTS: Measurement[] = ['graph', 'check', 'generate', 'hook', 'memory'];
+export type Measurement = 'graph' | 'check' | 'verify' | 'generate' | 'hook' | 'memory';
+export const ALL_MEASUREMENTS: Measurement[] = ['graph', 'check', 'verify', 'generate', 'hook', 'memory'];
+
+/** The generation target scenario's latency, and the figure reported beside it. */
+export const DEFAULT_LATENCIES_MS = [5000, 300];
 
 export const SIZES: Record<'quick' | 'default', Pick<BenchOptions, 'specs' | 'projects' | 'stale' | 'repeat' | 'hookRuns'>> = {
   quick: { specs: 40, projects: 4, stale: 8, repeat: 1, hookRuns: 3 },
@@ -48,6 +55,7 @@ export const SIZES: Record<'quick' | 'default', Pick<BenchOptions, 'specs' | 'pr
 
 export const TARGETS = {
   checkRatio: 1.2,
+  verifyRatio: 1.5,
   generationRatio: 1.15,
   hookMs: 300,
   rssMb: 400,
@@ -105,21 +113,25 @@ export interface BenchResult {
     cliCheckMs: number;
     status: number;
   };
-  generate?: {
-    stale: number;
-    latencyMs: number;
-    concurrency: number;
-    idealMs: number;
-    wallMs: number;
-    ratio: number;
-    requests: number;
-    faultsInjected: number;
+  verify?: {
+    /** `nx run-many -t verify-spec --skip-nx-cache`, ms. */
+    verifyMs: number;
     status: number;
-    secondRunMs: number;
-    secondRequests: number;
-    secondStatus: number;
-    summary: string;
+    /** The floor's two parts: one plain `vitest run` over the same test files, one `tsc --noEmit` over the same files. */
+    vitestMs: number;
+    vitestStatus: number;
+    tscMs: number;
+    tscStatus: number;
+    floorMs: number;
+    ratio: number;
+    testFiles: number;
+    specsVerified: number;
+    /** Time per gate summed over every spec (the gates of several specs overlap, so the sum exceeds the wall). */
+    gateMs: Record<string, number>;
   };
+  generate?: GenerateOutcome;
+  /** The same generation at the other latencies (the 300 ms figure). */
+  generateAlso?: GenerateOutcome[];
   hook?: {
     available: boolean;
     command?: string;
@@ -133,6 +145,7 @@ export interface BenchResult {
   memory?: {
     check?: MemoryPeak;
     checkCli?: MemoryPeak;
+    verify?: MemoryPeak;
     generate?: MemoryPeak;
   };
   profiles?: { run: string; dir: string; summaries: ProfileSummary[] }[];
@@ -140,7 +153,28 @@ export interface BenchResult {
   problems: string[];
 }
 
+export interface GenerateOutcome {
+  stale: number;
+  latencyMs: number;
+  concurrency: number;
+  idealMs: number;
+  wallMs: number;
+  ratio: number;
+  requests: number;
+  faultsInjected: number;
+  status: number;
+  secondRunMs: number;
+  secondRequests: number;
+  secondStatus: number;
+  summary: string;
+  /** From the run log of the timed run: model wait and each gate's time, summed over every attempt (overlapping). */
+  modelMs: number;
+  gateMs: Record<string, number>;
+}
+
 const CLI = 'tools/specwright/bin/specwright.js';
+/** The tsconfig of the verify floor's `tsc --noEmit` (written into the synthetic workspace). */
+const FLOOR_TSCONFIG = 'tsconfig.bench-floor.json';
 
 function tail(output: string, lines = 25): string {
   return output.trim().split('\n').slice(-lines).join('\n');
@@ -169,7 +203,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     if (wanted.has('check')) result.check = await measureCheck(ws, options, problems, result);
     // `memory` samples whatever runs; alone (without check or generate) it samples one check.
     else if (wanted.has('memory') && !wanted.has('generate')) await measureCheckMemory(ws, options, problems, result);
-    if (wanted.has('generate')) result.generate = await measureGenerate(ws, options, problems, result);
+    if (wanted.has('verify')) result.verify = await measureVerify(ws, options, problems, result);
+    if (wanted.has('generate')) {
+      const [first, ...others] = options.latenciesMs.length > 0 ? options.latenciesMs : DEFAULT_LATENCIES_MS;
+      result.generate = await measureGenerate(ws, options, problems, result, first!, 2);
+      for (const [index, latencyMs] of others.entries()) {
+        result.generateAlso ??= [];
+        result.generateAlso.push(await measureGenerate(ws, options, problems, result, latencyMs, index + 3));
+      }
+    }
     if (wanted.has('hook')) result.hook = await measureHook(ws, options, problems);
   } finally {
     result.meta.loadAfter = loadavg();
@@ -289,13 +331,51 @@ async function measureCheckMemory(ws: BenchWorkspace, options: BenchOptions, pro
   return cli.ms;
 }
 
+/**
+ * verify-spec over every spec (`nx run-many -t verify-spec --skip-nx-cache`: every gate on the committed outputs)
+ * against its floor, measured in the same run: one plain `vitest run` over the same test files plus one
+ * `tsc --noEmit` over the same files (outputs and tests) — what CI would pay without Specwright.
+ */
+async function measureVerify(ws: BenchWorkspace, options: BenchOptions, problems: string[], result: BenchResult): Promise<NonNullable<BenchResult['verify']>> {
+  const env = cleanEnv();
+  const sources = ws.specs.flatMap((spec) => [`${spec.projectRoot}/src/${spec.output}`, spec.testFile]);
+  ws.write(FLOOR_TSCONFIG, `${JSON.stringify({ extends: './tsconfig.base.json', compilerOptions: { noEmit: true }, files: sources }, null, 2)}\n`);
+  const target = (pluginOptions(ws.nxJson.withPlugin)['verifyTargetName'] as string | undefined) ?? 'verify-spec';
+  options.log(`verify-spec vs its floor: \`nx run-many -t ${target} --skip-nx-cache\` vs one \`vitest run\` over the same ${ws.specs.length} test files + one \`tsc --noEmit\` over the same ${sources.length} files`);
+  const vitest = await expectOk(await run(process.execPath, [join(ws.root, 'node_modules/vitest/vitest.mjs'), 'run', '--root', ws.root, ...new Set(ws.projects.map((project) => `${project.root}/`))], { cwd: ws.root, env }), 'floor (vitest run)', problems);
+  const tsc = await expectOk(await run(process.execPath, [join(ws.root, 'node_modules/typescript/bin/tsc'), '-p', FLOOR_TSCONFIG], { cwd: ws.root, env }), 'floor (tsc --noEmit)', problems);
+  const verify = await expectOk(await nx(ws.root, ['run-many', '-t', target, '--skip-nx-cache', '--output-style=static'], { env, memory: options.only.includes('memory') }), `nx run-many -t ${target}`, problems);
+  if (verify.memory) {
+    result.memory ??= {};
+    result.memory.verify = verify.memory;
+  }
+  const testFiles = Number(/Test Files\s+(\d+) passed/.exec(vitest.output)?.[1] ?? 0);
+  if (testFiles !== ws.specs.length) problems.push(`the floor's vitest run passed ${testFiles} test files, not ${ws.specs.length}:\n${tail(vitest.output, 10)}`);
+  // verify prints one line per spec with each gate's time: what the cost is made of
+  const gateMs: Record<string, number> = {};
+  let specsVerified = 0;
+  for (const line of verify.output.split('\n')) {
+    // (a task's lines may carry Nx's `project:target` prefix)
+    if (!/^(?:\S+:\s+)?(?:ok|FAIL)\s+\S+\/\S+\s/.test(line)) continue;
+    specsVerified++;
+    for (const match of line.matchAll(/(\w+) (?:pass|FAIL|skip) \((\d+) ms\)/g)) gateMs[match[1]!] = (gateMs[match[1]!] ?? 0) + Number(match[2]);
+  }
+  if (specsVerified !== ws.specs.length) problems.push(`verify-spec reported ${specsVerified} specs, not ${ws.specs.length}:\n${tail(verify.output, 10)}`);
+  const floorMs = vitest.ms + tsc.ms;
+  const gates = Object.entries(gateMs).sort((a, b) => b[1] - a[1]).map(([gate, ms]) => `${gate} ${(ms / 1000).toFixed(1)} s`).join(', ');
+  options.log(`  verify ${verify.ms.toFixed(0)} ms; floor ${floorMs.toFixed(0)} ms (vitest ${vitest.ms.toFixed(0)} ms + tsc ${tsc.ms.toFixed(0)} ms); gate time summed over specs: ${gates}`);
+  return { verifyMs: verify.ms, status: verify.status, vitestMs: vitest.ms, vitestStatus: vitest.status, tscMs: tsc.ms, tscStatus: tsc.status, floorMs, ratio: verify.ms / floorMs, testFiles, specsVerified, gateMs };
+}
+
 /** (3) Generation of stale specs through the CLI, every gate on, against the fake server with latency. */
-async function measureGenerate(ws: BenchWorkspace, options: BenchOptions, problems: string[], result: BenchResult): Promise<NonNullable<BenchResult['generate']>> {
+async function measureGenerate(ws: BenchWorkspace, options: BenchOptions, problems: string[], result: BenchResult, latencyMs: number, revision: number): Promise<GenerateOutcome> {
+  // the first run is the target scenario: memory and the profile are taken there
+  const first = result.generate === undefined;
   const stale = Math.min(options.stale, ws.specs.length);
   const step = ws.specs.length / stale;
   const staleSpecs = Array.from({ length: stale }, (_, index) => ws.specs[Math.floor(index * step)]!);
-  for (const spec of staleSpecs) ws.write(spec.file, spec.yaml(2));
-  options.log(`generation: ${stale} stale specs, ${options.latencyMs} ms latency, concurrency ${options.concurrency}, every gate on (\`specwright generate --concurrency ${options.concurrency}\`)`);
+  for (const spec of staleSpecs) ws.write(spec.file, spec.yaml(revision));
+  options.log(`generation: ${stale} stale specs, ${latencyMs} ms latency, concurrency ${options.concurrency}, every gate on (\`specwright generate --concurrency ${options.concurrency}\`)`);
 
   const server = await startFakeOpenAI();
   const answer = knownAnswer(ws.specs);
@@ -309,47 +389,66 @@ async function measureGenerate(ws: BenchWorkspace, options: BenchOptions, proble
     const id = /^id: (\S+)$/m.exec(request.body.messages[1]?.content ?? '')?.[1] ?? '';
     const files = answer(id);
     if (!files) return { kind: 'status', status: 400, body: { error: { message: `bench: unknown spec ${id}` } } };
-    return { kind: 'answer', files, delayMs: options.latencyMs, usage: { prompt: 900, completion: 120, cached: 768 } };
+    return { kind: 'answer', files, delayMs: latencyMs, usage: { prompt: 900, completion: 120, cached: 768 } };
   };
   try {
     const env = cleanEnv({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'bench-key' });
     const args = [CLI, 'generate', '--concurrency', String(options.concurrency)];
-    const first = await run(process.execPath, args, { cwd: ws.root, env, memory: options.only.includes('memory') });
+    const timed = await run(process.execPath, args, { cwd: ws.root, env, memory: first && options.only.includes('memory') });
     const requests = server.requests.length;
-    if (first.status !== 0) problems.push(`specwright generate exited ${first.status}:\n${tail(first.output, 40)}`);
-    if (first.memory) {
+    const costs = attemptCosts(ws.root);
+    if (timed.status !== 0) problems.push(`specwright generate (${latencyMs} ms latency) exited ${timed.status}:\n${tail(timed.output, 40)}`);
+    if (timed.memory) {
       result.memory ??= {};
-      result.memory.generate = first.memory;
+      result.memory.generate = timed.memory;
     }
     const second = await run(process.execPath, args, { cwd: ws.root, env });
     const secondRequests = server.requests.length - requests;
     if (second.status !== 0) problems.push(`second specwright generate exited ${second.status}:\n${tail(second.output, 20)}`);
-    if (options.profileDir) {
+    if (options.profileDir && first) {
       const dir = join(options.profileDir, 'generate');
       options.log(`  profiling one more generation of the same ${stale} specs into ${dir}`);
-      for (const spec of staleSpecs) ws.write(spec.file, spec.yaml(3));
+      for (const spec of staleSpecs) ws.write(spec.file, spec.yaml(revision + 100));
       await profiled(dir, result, `specwright generate --concurrency ${options.concurrency} (${stale} stale)`, () => run(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args], { cwd: ws.root, env }));
     }
-    const idealMs = Math.ceil(stale / options.concurrency) * options.latencyMs;
-    options.log(`  wall ${first.ms.toFixed(0)} ms (ideal ${idealMs} ms), ${requests} requests; second run ${second.ms.toFixed(0)} ms, ${secondRequests} requests`);
+    const idealMs = Math.ceil(stale / options.concurrency) * latencyMs;
+    const gates = Object.entries(costs.gateMs).sort((a, b) => b[1] - a[1]).map(([gate, ms]) => `${gate} ${(ms / 1000).toFixed(1)} s`).join(', ');
+    options.log(`  wall ${timed.ms.toFixed(0)} ms (ideal ${idealMs} ms), ${requests} requests; second run ${second.ms.toFixed(0)} ms, ${secondRequests} requests`);
+    options.log(`  summed over attempts: model ${(costs.modelMs / 1000).toFixed(1)} s; gates ${gates}`);
     return {
       stale,
-      latencyMs: options.latencyMs,
+      latencyMs,
       concurrency: options.concurrency,
       idealMs,
-      wallMs: first.ms,
-      ratio: first.ms / idealMs,
+      wallMs: timed.ms,
+      ratio: timed.ms / idealMs,
       requests,
       faultsInjected,
-      status: first.status,
+      status: timed.status,
       secondRunMs: second.ms,
       secondRequests,
       secondStatus: second.status,
-      summary: tail(first.output, 12),
+      summary: tail(timed.output, 12),
+      ...costs,
     };
   } finally {
     await server.close();
   }
+}
+
+/** Where the newest run's time went, from its run log: the model wait and each gate, summed over every attempt. */
+function attemptCosts(root: string): { modelMs: number; gateMs: Record<string, number> } {
+  const newest = listRuns(root)[0];
+  const lines = newest ? (readRun(root, newest.runId) ?? []) : [];
+  const gateMs: Record<string, number> = {};
+  let modelMs = 0;
+  for (const line of lines) {
+    if (line.type !== 'attempt') continue;
+    const attempt: AttemptLine = line;
+    modelMs += attempt.modelMs;
+    for (const verdict of attempt.verdicts) gateMs[verdict.gate] = (gateMs[verdict.gate] ?? 0) + (verdict.ms ?? 0);
+  }
+  return { modelMs, gateMs };
 }
 
 /**
@@ -415,10 +514,11 @@ async function profiled(dir: string, result: BenchResult, label: string, command
 
 function targetsOf(result: BenchResult): Target[] {
   const target = (name: string, value: number | undefined, unit: string, limit: number): Target => ({ name, value, unit, limit, ok: value === undefined || Number.isNaN(value) ? undefined : value <= limit });
-  const memory = [result.memory?.check?.largestProcessMb, result.memory?.checkCli?.largestProcessMb, result.memory?.generate?.largestProcessMb].filter((v): v is number => v !== undefined);
+  const memory = [result.memory?.check?.largestProcessMb, result.memory?.checkCli?.largestProcessMb, result.memory?.verify?.largestProcessMb, result.memory?.generate?.largestProcessMb].filter((v): v is number => v !== undefined);
   return [
     target('fresh check / floor', result.check?.ratio, '×', TARGETS.checkRatio),
     target('cached check / cached floor', result.check?.cachedRatio, '×', TARGETS.checkRatio),
+    target('verify-spec / floor (vitest run + tsc)', result.verify?.ratio, '×', TARGETS.verifyRatio),
     target('generation / ideal', result.generate?.ratio, '×', TARGETS.generationRatio),
     target('pre-commit (20 files)', result.hook?.medianMs, 'ms', TARGETS.hookMs),
     target('peak RSS (largest process)', memory.length ? Math.max(...memory) : undefined, 'MB', TARGETS.rssMb),

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ALL_MEASUREMENTS, runBench, SIZES, type BenchOptions, type Measurement } from './bench';
+import { ALL_MEASUREMENTS, DEFAULT_LATENCIES_MS, runBench, SIZES, type BenchOptions, type Measurement } from './bench';
 import { formatSummary } from './profile';
 import { formatTable } from './report';
 
@@ -18,7 +18,8 @@ const USAGE = `Usage: node -r @swc-node/register tools/bench/src/main.ts [option
   --specs <n>            specs in the synthetic workspace
   --projects <n>         projects they are spread over
   --stale <n>            specs made stale for the generation measurement
-  --latency <ms>         latency of every model answer (default 300)
+  --latency <ms,...>     latency of every model answer; one generation run per value, the first is the
+                         target scenario (default 5000,300: the 5 s target and the 300 ms figure)
   --concurrency <n>      specwright generate --concurrency (default 8)
   --fault-rate <0..1>    share of model requests answered with a fault instead (default 0)
   --fault <kind>         status-500 | status-429 | reset (default status-500)
@@ -68,6 +69,10 @@ export async function main(argv: string[]): Promise<number> {
   const base = SIZES[size];
   const only = (values.only?.split(',').map((item) => item.trim()) ?? ALL_MEASUREMENTS) as Measurement[];
   const unknown = only.filter((item) => !ALL_MEASUREMENTS.includes(item));
+  if (values.latency !== undefined && values.latency.split(',').some((value) => !(Number(value.trim()) > 0))) {
+    console.error(`--latency takes positive numbers of ms separated by commas, e.g. 5000,300 (got '${values.latency}')\n\n${USAGE}`);
+    return 2;
+  }
   if (unknown.length > 0) {
     console.error(`unknown measurement(s) ${unknown.join(', ')}\n\n${USAGE}`);
     return 2;
@@ -77,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     specs: number(values.specs, base.specs),
     projects: number(values.projects, base.projects),
     stale: number(values.stale, base.stale),
-    latencyMs: number(values.latency, 300),
+    latenciesMs: values.latency === undefined ? DEFAULT_LATENCIES_MS : values.latency.split(',').map((value) => Number(value.trim())),
     concurrency: number(values.concurrency, 8),
     faultRate: number(values['fault-rate'], 0),
     fault: (values.fault ?? 'status-500') as BenchOptions['fault'],

@@ -10,7 +10,9 @@ const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'o
 export function formatTable(result: BenchResult): string {
   const rows: [string, string, string, string][] = [];
   const row = (name: string, value: string, target = '', status = '') => rows.push([name, value, target, status]);
-  const { meta, graph, check, generate, hook, memory } = result;
+  // breakdowns too long for a table cell: printed under the table
+  const notes: string[] = [];
+  const { meta, graph, check, verify, generate, hook, memory } = result;
   const targets = new Map(result.targets.map((t) => [t.name, t]));
   const targetCell = (name: string) => {
     const t = targets.get(name);
@@ -35,13 +37,26 @@ export function formatTable(result: BenchResult): string {
     row('project graph again, warm: without / plugin, no specs / plugin', `${ms(median(graph.warmWithoutPluginMs))} / ${ms(median(graph.warmPluginNoSpecsMs))} / ${ms(median(graph.warmWithPluginMs))}`);
     row('  createNodes per spec, warm: (with − without) / N; marginal', `${graph.warmPerSpecMs.toFixed(3)} ms; ${graph.warmMarginalPerSpecMs.toFixed(3)} ms`);
   }
-  if (generate) {
-    row(`generation: ${generate.stale} stale @ ${generate.latencyMs} ms, concurrency ${generate.concurrency}, all gates`, ms(generate.wallMs));
-    row('  ideal ceil(N/c)·latency', ms(generate.idealMs));
-    row('  generation / ideal', ratio(generate.ratio), targetCell('generation / ideal'), statusCell('generation / ideal'));
-    row('  model requests (first run)', `${generate.requests}${generate.faultsInjected ? ` (${generate.faultsInjected} faults injected)` : ''}`, `= ${generate.stale}`, generate.requests - generate.faultsInjected === generate.stale ? 'ok' : 'MISSED');
-    row('  second run: wall / model requests', `${ms(generate.secondRunMs)} / ${generate.secondRequests}`, '= 0', generate.secondRequests === 0 ? 'ok' : 'MISSED');
+  if (verify) {
+    row(`verify-spec: nx run-many -t verify-spec --skip-nx-cache (${verify.specsVerified} specs, exit ${verify.status})`, ms(verify.verifyMs));
+    row(`floor: one vitest run (${verify.testFiles} test files) + one tsc --noEmit (same files)`, ms(verify.floorMs));
+    row('  = vitest run + tsc --noEmit', `${ms(verify.vitestMs)} + ${ms(verify.tscMs)}`);
+    row('  verify-spec / floor', ratio(verify.ratio), targetCell('verify-spec / floor (vitest run + tsc)'), statusCell('verify-spec / floor (vitest run + tsc)'));
+    const gates = Object.entries(verify.gateMs).sort((a, b) => b[1] - a[1]);
+    if (gates.length > 0) notes.push(`verify-spec, gate time summed over specs (overlapping; each spec's tests include waiting for its project's one vitest run): ${gates.map(([gate, value]) => `${gate} ${ms(value)}`).join(', ')}`);
   }
+  const generation = (outcome: NonNullable<typeof generate>, target: boolean) => {
+    row(`generation: ${outcome.stale} stale @ ${outcome.latencyMs} ms, concurrency ${outcome.concurrency}, all gates${target ? '' : ' (figure)'}`, ms(outcome.wallMs));
+    row('  ideal ceil(N/c)·latency', ms(outcome.idealMs));
+    if (target) row('  generation / ideal', ratio(outcome.ratio), targetCell('generation / ideal'), statusCell('generation / ideal'));
+    else row('  generation / ideal', ratio(outcome.ratio));
+    row('  model requests (first run)', `${outcome.requests}${outcome.faultsInjected ? ` (${outcome.faultsInjected} faults injected)` : ''}`, `= ${outcome.stale}`, outcome.requests - outcome.faultsInjected === outcome.stale ? 'ok' : 'MISSED');
+    row('  second run: wall / model requests', `${ms(outcome.secondRunMs)} / ${outcome.secondRequests}`, '= 0', outcome.secondRequests === 0 ? 'ok' : 'MISSED');
+    const gates = Object.entries(outcome.gateMs ?? {}).sort((a, b) => b[1] - a[1]);
+    if (gates.length > 0) notes.push(`generation @ ${outcome.latencyMs} ms, summed over attempts (overlapping): model wait ${ms(outcome.modelMs)}; gates ${gates.map(([gate, value]) => `${gate} ${ms(value)}`).join(', ')}`);
+  };
+  if (generate) generation(generate, true);
+  for (const other of result.generateAlso ?? []) generation(other, false);
   if (hook) {
     if (hook.available) row(`pre-commit hook, ${hook.files}-file commit (median of ${hook.ms.length}, exit ${hook.status})`, ms(hook.medianMs), targetCell('pre-commit (20 files)'), statusCell('pre-commit (20 files)'));
     else row('pre-commit hook, 20-file commit', `not measured: ${hook.reason}`, targetCell('pre-commit (20 files)'), 'n/a');
@@ -53,13 +68,16 @@ export function formatTable(result: BenchResult): string {
     };
     peak('nx check', memory.check);
     peak('specwright check', memory.checkCli);
+    peak('verify-spec', memory.verify);
     peak('generate', memory.generate);
-    row('  peak RSS (largest single process)', mb(targets.get('peak RSS (largest process)')?.value), targetCell('peak RSS (largest process)'), statusCell('peak RSS (largest process)'));
+    const largest = [memory.check, memory.checkCli, memory.verify, memory.generate].filter((value): value is NonNullable<typeof value> => value !== undefined).sort((a, b) => b.largestProcessMb - a.largestProcessMb)[0];
+    row(`  peak RSS (largest single process${largest ? `: ${largest.largestProcess.slice(0, 60)}` : ''})`, mb(targets.get('peak RSS (largest process)')?.value), targetCell('peak RSS (largest process)'), statusCell('peak RSS (largest process)'));
   }
 
   const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((r) => (r[column] ?? '').length), 0));
   const lines = rows.map((r) => r.map((cell, column) => (column === 1 ? cell.padStart(widths[column] as number) : cell.padEnd(widths[column] as number))).join('  ').trimEnd());
   const header = `Specwright bench — ${meta.options.specs} specs / ${meta.options.projects} projects, node ${meta.node}, nx ${meta.nx}, ${meta.cpus} CPUs, load ${meta.loadBefore.map((l) => l.toFixed(1)).join(' ')} → ${meta.loadAfter.map((l) => l.toFixed(1)).join(' ')}; medians of ${meta.options.repeat}`;
   const problems = result.problems.length ? `\n\nProblems:\n${result.problems.map((p) => `- ${p.split('\n').join('\n  ')}`).join('\n')}` : '';
-  return `${header}\n${'─'.repeat(Math.min(header.length, 140))}\n${lines.join('\n')}${problems}`;
+  const breakdowns = notes.length ? `\n\nWhere the time goes:\n${notes.map((note) => `- ${note}`).join('\n')}` : '';
+  return `${header}\n${'─'.repeat(Math.min(header.length, 140))}\n${lines.join('\n')}${breakdowns}${problems}`;
 }

@@ -14,6 +14,10 @@ export interface SyntheticSpec {
   file: string;
   /** The output, relative to the spec. */
   output: string;
+  /** Workspace-relative vitest file beside the output (it imports the output: the tests gate finds it). */
+  testFile: string;
+  /** Its content: the spec's examples as assertions, as an engineer would write them. */
+  test: string;
   /** The implementation the model answers with (no header). */
   implementation: string;
   /** The spec text; `revision` > 1 changes the description (the spec becomes stale). */
@@ -128,6 +132,18 @@ export function syntheticSpecs(count: number, projects: number): SyntheticSpec[]
       projectRoot,
       file: `${projectRoot}/src/${name}.spec.yaml`,
       output: `${name}.ts`,
+      testFile: `${projectRoot}/src/${name}.test.ts`,
+      test: [
+        "import { describe, expect, it } from 'vitest';",
+        `import { ${kind.name} } from './${name}';`,
+        '',
+        `describe('${kind.name}', () => {`,
+        "  it('gives the documented results', () => {",
+        ...kind.examples.map((example) => `    expect(${kind.name}(${example.args.map((arg) => JSON.stringify(arg)).join(', ')})).toBe(${JSON.stringify(example.expect)});`),
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
       implementation: `export function ${kind.name}${kind.body}\n`,
       yaml: (revision = 1) =>
         [

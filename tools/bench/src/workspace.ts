@@ -2,7 +2,8 @@
  * The synthetic workspace: the template's layout (package.json with workspaces, the repository's nx.json with the
  * @specwright/nx plugin registered exactly as there, tsconfig.base.json, specs/, a copy of tools/specwright) and N
  * specs across P projects, whose outputs and locks are produced by the real pipeline (runPipeline, write mode,
- * an in-process model answering the known-correct implementation, no gates).
+ * an in-process model answering the known-correct implementation, no gates). Every spec has a vitest file beside
+ * its output (the spec's examples as assertions), so the tests gate and verify-spec run real tests.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -93,7 +94,10 @@ export async function createBenchWorkspace(options: { specs: number; projects: n
       )}\n`,
     );
   }
-  for (const spec of specs) write(spec.file, spec.yaml(1));
+  for (const spec of specs) {
+    write(spec.file, spec.yaml(1));
+    write(spec.testFile, spec.test);
+  }
 
   // Outputs and locks, through the real pipeline.
   const answer = knownAnswer(specs);

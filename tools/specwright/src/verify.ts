@@ -53,20 +53,29 @@ export async function verifySpecs(request: VerifyRequest): Promise<VerifyResult>
   const failures = loaded.failures.filter((failure) => [...roots].some((root) => root === '.' || failure.file.startsWith(`${root}/`)));
   const limit = pLimit(Math.max(1, request.concurrency ?? 2));
 
+  const committed = own.map((spec) => {
+    const files = new Map<string, string>();
+    const missing = spec.outputFiles.filter((file) => {
+      const content = readTextIfExists(join(workspaceRoot, file));
+      if (content !== undefined) files.set(file, content);
+      return content === undefined;
+    });
+    return { spec, files, missing };
+  });
+  // One vitest run per project for the tests of all its specs (the committed outputs sit side by side anyway),
+  // instead of one vitest start-up per spec; results are split back per spec by test file.
+  // (loaded here, not at the top: the gates pull in TypeScript, which the CLI's other commands never need)
+  const { TestsBatch } = await import('./gates/tests');
+  const testsBatch = new TestsBatch(committed.filter((entry) => entry.missing.length === 0));
+
   const specs = await Promise.all(
-    own.map((spec) =>
+    committed.map(({ spec, files, missing }) =>
       limit(async (): Promise<SpecVerification> => {
-        const files = new Map<string, string>();
-        const missing = spec.outputFiles.filter((file) => {
-          const content = readTextIfExists(join(workspaceRoot, file));
-          if (content !== undefined) files.set(file, content);
-          return content === undefined;
-        });
         if (missing.length > 0) {
           return { id: spec.spec.id, file: spec.file, ok: false, verdicts: [], message: `missing ${missing.join(', ')}; run \`${generateFix(request.options, { project: spec.project, spec: spec.spec.id })}\`` };
         }
         try {
-          const verdicts = await request.gates({ spec, files, specsById });
+          const verdicts = await request.gates({ spec, files, specsById, testsBatch });
           const failed = verdicts.filter((verdict) => !verdict.ok && !verdict.skipped);
           const result: SpecVerification = { id: spec.spec.id, file: spec.file, ok: failed.length === 0, verdicts };
           if (failed.length > 0) result.message = formatFeedback(verdicts);

@@ -1,4 +1,5 @@
 import type { GateName, GateVerdict, ResolvedSpec } from '../types';
+import type { TestsBatch } from './tests';
 
 /**
  * What every gate sees: one candidate for one spec. The candidate lives only here (and in staging directories the
@@ -12,6 +13,8 @@ export interface GateInput {
   /** Every spec of the workspace by id, so a gate can find `dependsOn` outputs. */
   specsById: ReadonlyMap<string, ResolvedSpec>;
   signal?: AbortSignal;
+  /** verify-spec: the specs of the run whose tests share one vitest run per project (see TestsBatch). */
+  testsBatch?: TestsBatch;
 }
 
 export interface Gate {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureWorkspace, type FixtureWorkspace } from './__fixtures__/workspace';
 import { GateContext } from './context';
 import type { Gate } from './gate';
-import { createTestsGate, findTestFiles, softenAssertions, stageProject } from './tests';
+import { createTestsGate, findTestFiles, softenAssertions, stageProject, TestsBatch } from './tests';
 
 let ws: FixtureWorkspace;
 let context: GateContext;
@@ -132,4 +132,32 @@ describe('tests gate', () => {
     expect(verdict.ok).toBe(false);
     expect(verdict.findings.map((f) => f.message).join('\n')).toMatch(/test file failed: libs\/money\/src\/allocate\.test\.ts: .*/);
   });
+});
+
+describe('tests batch (verify-spec: one vitest run per project)', () => {
+  it("runs the tests of a project's specs once and gives each spec the findings of its own test files", async () => {
+    const halves = ws.candidateText('money/allocate', 'good').replace('return parts;', 'return parts.map((p) => p * 2);');
+    const allocate = ws.input('money/allocate', { content: halves });
+    const core = ws.input('money/core', 'good');
+    const price = ws.input('shop/price', 'good');
+    const batch = new TestsBatch([allocate, core, price]);
+    const [batchedAllocate, batchedCore, batchedPrice] = await Promise.all([allocate, core, price].map((input) => gate.check({ ...input, testsBatch: batch })));
+    // two projects: two runs, not three
+    expect(batch.runsStarted).toBe(2);
+    expect(batchedPrice).toEqual({ gate: 'tests', ok: true, findings: [] });
+    // allocate: the same findings as a run of its own (summary.test.ts is its test only; allocate.test.ts is shared)
+    expect(batchedAllocate).toEqual(await gate.check(allocate));
+    expect(batchedAllocate!.findings.some((f) => f.file === 'libs/money/src/summary.test.ts')).toBe(true);
+    // core: only its own test files (allocate.test.ts imports core, so its failures are core's too; summary.test.ts is not)
+    const coreFiles = new Set(batchedCore!.findings.map((f) => f.file));
+    expect([...coreFiles]).toEqual(['libs/money/src/allocate.test.ts']);
+  }, 120_000);
+
+  it('runs a candidate that is not the one the batch was made with on its own', async () => {
+    const batch = new TestsBatch([ws.input('money/allocate', 'good')]);
+    const verdict = await gate.check({ ...ws.input('money/allocate', 'accepts-negative'), testsBatch: batch });
+    expect(batch.runsStarted).toBe(0);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.findings.map((f) => f.file)).toEqual(['libs/money/src/allocate.test.ts']);
+  }, 60_000);
 });

@@ -10,13 +10,16 @@
  * where the candidate's code actually runs — under Node's permission model (reads: the copy and node_modules; writes:
  * the copy's temp folder; no child processes or workers), the lockdown preload, no code from strings and a heap cap.
  * Denials the lockdown records are printed by the worker and come back as findings naming the capability.
+ *
+ * Each candidate gets a vitest run of its own, except in verify-spec, where the committed outputs of a project's
+ * specs share one run (see TestsBatch): one vitest start-up per project instead of one per spec.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import ts from 'typescript';
-import type { Capability, Finding, GateVerdict } from '../types';
+import type { Capability, Finding, GateVerdict, ResolvedSpec } from '../types';
 import type { Gate, GateInput } from './gate';
 import type { GateContext } from './context';
 import { markOwner, track, trackDir, untrack, untrackDir } from './reaper';
@@ -241,6 +244,9 @@ export interface VitestIsolation {
   maxOldSpaceMb: number;
 }
 
+/** How many denial lines of one run are kept. */
+const MAX_DENIAL_LINES = 20;
+
 /** Marks a denial line the lockdown prints from a test worker (see lockdown.cjs). */
 export const DENIAL_MARKER = '[specwright-sandbox-denied]';
 
@@ -286,6 +292,8 @@ export async function runVitest(
     '--reporter=json',
     `--outputFile=${reportFile}`,
     '--pool=forks',
+    // each test file in a fresh fork, whatever the project's config says: a batch's files never share a process
+    '--isolate',
     ...workerFlags.map((flag) => `--execArgv=${flag}`),
     ...testFiles,
   ];
@@ -306,7 +314,7 @@ export async function runVitest(
   const denials: string[] = [];
   const keep = (chunk: Buffer): void => {
     const text = chunk.toString('utf8');
-    for (const line of text.split('\n')) if (line.includes(DENIAL_MARKER) && denials.length < 20) denials.push(line.slice(line.indexOf(DENIAL_MARKER) + DENIAL_MARKER.length).trim());
+    for (const line of text.split('\n')) if (line.includes(DENIAL_MARKER) && denials.length < MAX_DENIAL_LINES) denials.push(line.slice(line.indexOf(DENIAL_MARKER) + DENIAL_MARKER.length).trim());
     output = (output + text).slice(-8000);
   };
   child.stdout.on('data', keep);
@@ -531,6 +539,125 @@ function summarizeFailure(text: string, projectRoot: string): { message: string;
   return { message: oneLine(message, 700), ...(at ? { at } : {}) };
 }
 
+/** A spec of a batch: the spec and the files its tests should see in place of its outputs. */
+export interface TestsBatchMember {
+  spec: ResolvedSpec;
+  files: ReadonlyMap<string, string>;
+}
+
+/** What one batched vitest run gave: findings per spec id, or nothing when a spec must run on its own. */
+type BatchOutcome = Map<string, Finding[]>;
+
+/**
+ * One vitest run for every spec of a project instead of one per spec, for verify-spec: the committed outputs of all
+ * specs of a project already sit side by side in the workspace, so a single staged copy of the project (exactly
+ * what a plain `vitest run` in it would see) serves them all. The run keeps every isolation layer of a run of its
+ * own (namespaces, permission model, lockdown, each test file in a fresh fork), and its report is split back by
+ * test file: each spec gets the findings of its own test files, a denial goes to the spec whose output or test file
+ * made the denied call. Specs with different capabilities run in separate batches (the workers' permission flags
+ * are the spec's grants). When the batch cannot say whose a result is — vitest timed out or crashed without a
+ * report, or a denial comes from elsewhere — each spec of that batch falls back to a run of its own, so a failing
+ * or hanging spec never decides another spec's verdict.
+ *
+ * Generation never batches: every candidate is staged and run alone.
+ */
+export class TestsBatch {
+  private readonly groups = new Map<string, TestsBatchMember[]>();
+  private readonly groupOf = new Map<string, string>();
+  private readonly runs = new Map<string, Promise<BatchOutcome | undefined>>();
+
+  /** How many vitest runs the batch started (one per project and capability set). */
+  get runsStarted(): number {
+    return this.runs.size;
+  }
+
+  constructor(members: Iterable<TestsBatchMember>) {
+    for (const member of members) {
+      const key = `${member.spec.projectRoot}\0${[...new Set(member.spec.spec.constraints?.capabilities ?? [])].sort().join(',')}`;
+      const group = this.groups.get(key) ?? [];
+      // two specs claiming one file with different contents cannot share a copy: the later one runs alone
+      const conflict = group.some((other) => [...member.files].some(([file, content]) => other.files.has(file) && other.files.get(file) !== content));
+      if (conflict) continue;
+      group.push(member);
+      this.groups.set(key, group);
+      this.groupOf.set(member.spec.spec.id, key);
+    }
+  }
+
+  /** The findings of `input`'s spec from its batch's run (started by the first spec that asks), or undefined: run alone. */
+  async findingsFor(input: GateInput, context: GateContext): Promise<Finding[] | undefined> {
+    const key = this.groupOf.get(input.spec.spec.id);
+    const group = key === undefined ? undefined : this.groups.get(key);
+    const member = group?.find((candidate) => candidate.spec.spec.id === input.spec.spec.id);
+    // only the files the batch was made with: anything else is a candidate of its own
+    if (!key || !group || !member || !sameFiles(member.files, input.files)) return undefined;
+    let outcome = this.runs.get(key);
+    if (!outcome) {
+      outcome = runBatch(input.workspaceRoot, group, context, input.signal).catch(() => undefined);
+      this.runs.set(key, outcome);
+    }
+    return (await outcome)?.get(input.spec.spec.id);
+  }
+}
+
+function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  return a.size === b.size && [...a].every(([file, content]) => b.get(file) === content);
+}
+
+/** The spec's test files that exist (declared ones may be missing: each spec reports those itself). */
+function presentTestFiles(workspaceRoot: string, member: TestsBatchMember): string[] {
+  return findTestFiles({ workspaceRoot, spec: member.spec, files: member.files }).filter((file) => member.files.has(file) || fileExistsOnDisk(workspaceRoot, file));
+}
+
+async function runBatch(workspaceRoot: string, members: readonly TestsBatchMember[], context: GateContext, signal?: AbortSignal): Promise<BatchOutcome | undefined> {
+  const projectRoot = members[0]!.spec.projectRoot;
+  const testsOf = new Map(members.map((member) => [member.spec.spec.id, presentTestFiles(workspaceRoot, member)]));
+  const allTests = [...new Set([...testsOf.values()].flat())].sort();
+  const files = new Map<string, string>();
+  for (const member of members) for (const [file, content] of member.files) files.set(file, content);
+  const outcome: BatchOutcome = new Map();
+  if (allTests.length === 0) return undefined;
+  const staged = await stageProject(workspaceRoot, projectRoot, files, context.options.tmpRoot);
+  try {
+    const softened = await softenStagedTests(staged, allTests);
+    const run = await runVitest(
+      workspaceRoot,
+      staged,
+      allTests.map((file) => posix.relative(projectRoot, file)),
+      context.options.testsTimeoutMs,
+      signal,
+      { capabilities: members[0]!.spec.spec.constraints?.capabilities ?? [], maxOldSpaceMb: Math.max(context.options.maxOldSpaceMb, 512) },
+      [...files.keys()],
+    );
+    if (run.timedOut || !run.report || (run.denials?.length ?? 0) >= MAX_DENIAL_LINES) return undefined;
+    const fileOf = (name: string): string => toWorkspacePath(name.split(staged.dir + path.sep).join(''), projectRoot);
+    // every denial must belong to a spec of the batch, by the output or test file that made the call
+    const denialsOf = new Map<string, string[]>();
+    for (const line of run.denials ?? []) {
+      let at: string | undefined;
+      try {
+        at = (JSON.parse(line) as { at?: string }).at;
+      } catch {
+        return undefined;
+      }
+      const file = at === undefined ? undefined : /^(.*?):\d+:\d+$/.exec(fileOf(at))?.[1];
+      const owners = file === undefined ? [] : members.filter((member) => member.files.has(file) || testsOf.get(member.spec.spec.id)!.includes(file));
+      if (owners.length === 0) return undefined;
+      for (const owner of owners) denialsOf.set(owner.spec.spec.id, [...(denialsOf.get(owner.spec.spec.id) ?? []), line]);
+    }
+    for (const member of members) {
+      const own = new Set(testsOf.get(member.spec.spec.id));
+      const results = (run.report.testResults ?? []).filter((result) => own.has(fileOf(result.name)));
+      const report: VitestJsonReport = { ...run.report, testResults: results, numTotalTests: results.reduce((sum, result) => sum + (result.assertionResults?.length ?? 0), 0) };
+      const findings = reportFindings({ ...run, report, denials: denialsOf.get(member.spec.spec.id) ?? [] }, staged, projectRoot, context.options.testsTimeoutMs, workspaceRoot, softened);
+      outcome.set(member.spec.spec.id, findings);
+    }
+    return outcome;
+  } finally {
+    await staged.dispose();
+  }
+}
+
 export function createTestsGate(context: GateContext): Gate {
   return {
     name: 'tests',
@@ -556,7 +683,10 @@ export function createTestsGate(context: GateContext): Gate {
       for (const missing of testFiles.filter((file) => !present.includes(file))) {
         findings.push({ file: missing, message: `test file ${missing} declared by the spec does not exist` });
       }
-      if (present.length > 0) {
+      const batched = present.length > 0 ? await input.testsBatch?.findingsFor(input, context) : undefined;
+      if (batched) {
+        findings.push(...batched);
+      } else if (present.length > 0) {
         const staged = await stageProject(input.workspaceRoot, input.spec.projectRoot, input.files, context.options.tmpRoot);
         try {
           const filters = present.map((file) => posix.relative(input.spec.projectRoot, file));
