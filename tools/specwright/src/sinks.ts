@@ -292,7 +292,7 @@ export class WriteSink implements ArtifactSink {
   }
 
   prepare(workspaceRoot: string, project: ProjectRef, log: (line: string) => void): void {
-    const finished = recoverJournal(workspaceRoot, project.root);
+    const finished = recoverJournal(workspaceRoot, project.root, this.setup.options);
     if (finished) log(`finished the interrupted write of ${finished}`);
     sweepTemporaryFiles(workspaceRoot, project.root);
   }
