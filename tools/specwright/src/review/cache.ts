@@ -72,6 +72,11 @@ export class HookCache {
     private readonly data: CacheData,
   ) {}
 
+  /** A cache that starts empty and is never written (unit tests of the rules). */
+  static inMemory(): HookCache {
+    return new HookCache(undefined, { version: CACHE_VERSION, salt: pluginSalt(), summaries: {}, fingerprints: {}, policies: {} });
+  }
+
   /** SPECWRIGHT_HOOK_CACHE=off: neither read nor write (to measure the cold path, or to rule the cache out). */
   static open(workspaceRoot: string): HookCache {
     const salt = pluginSalt();
