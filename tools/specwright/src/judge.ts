@@ -62,6 +62,11 @@ export interface SpecRef {
   lockPath: string;
 }
 
+/** The drift rule, for every caller: content that is there and is not what the lock recorded (or no lock recorded it). */
+export function isDrifted(currentHash: string | undefined, lockedHash: string | undefined): boolean {
+  return currentHash !== undefined && currentHash !== lockedHash;
+}
+
 const regenerate = (names: TargetNames, ref: SpecRef, force = false) => generateFix(names, { project: ref.project, spec: ref.id, ...(force ? { force } : {}) });
 const staging = (words: Wording, paths: readonly string[]) => (words.stage && paths.length > 0 ? ` && git add ${paths.join(' ')}` : '');
 
@@ -120,6 +125,11 @@ export function judgeSpec(facts: SpecFacts, names: TargetNames, words: Wording =
 export function judgeInvalidSpec(ref: Pick<SpecRef, 'specFile' | 'project'> & { id?: string }, problem: { message: string; fix?: string }, names: TargetNames): Judgement<'invalid'> {
   const command = generateFix(names, { project: ref.project, ...(ref.id ? { spec: ref.id } : {}) });
   return { state: 'invalid', reason: `spec ${ref.specFile} cannot be loaded: ${problem.message}`, fix: problem.fix ?? `fix ${ref.specFile} (the error says where), then run \`${command}\`` };
+}
+
+/** Two spec files of the workspace with one id: no fingerprint can be trusted until one is renamed. */
+export function judgeDuplicateId(id: string, files: readonly string[]): Judgement<'invalid'> {
+  return { state: 'invalid', reason: `spec id "${id}" is also used by ${files[0]}`, fix: `rename the id in one of ${files.join(', ')}` };
 }
 
 /** A draft spec with no lock entry: a proposal no one has accepted (the run refuses to generate it). */
@@ -187,7 +197,7 @@ export function judgeOutput(facts: OutputFacts, names: TargetNames, words: Wordi
     ];
   }
   const verdicts: Judgement<OutputState>[] = [];
-  const drifted = facts.currentHash !== output.hash;
+  const drifted = isDrifted(facts.currentHash, output.hash);
   if (drifted) {
     verdicts.push({
       state: 'drifted',

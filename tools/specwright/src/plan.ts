@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { LockEntry, LockFile } from './lock';
 import type { TargetNames } from './fix-commands';
-import { judgeSpec } from './judge';
+import { isDrifted, judgeSpec } from './judge';
 import { normalizeOptions } from './options';
 import { lockPathOf } from './review/paths';
 import type { FingerprintedSpec, OutputStatus, PlannedSpec } from './types';
@@ -42,7 +42,6 @@ export function planSpecs(specs: readonly FingerprintedSpec[], locks: ReadonlyMa
 function outputStatus(spec: FingerprintedSpec, entry: LockEntry | undefined, file: string, readHash: HashReader): OutputStatus {
   const hash = readHash(file);
   const lockedHash = entry?.outputs[projectRelative(spec.projectRoot, file)]?.hash;
-  // A file at an output path that no lock entry accounts for was written by a person: treat it as drifted.
-  const drifted = hash !== undefined && hash !== lockedHash;
-  return { file, exists: hash !== undefined, ...(hash ? { hash } : {}), ...(lockedHash ? { lockedHash } : {}), drifted };
+  // A file at an output path that no lock entry accounts for was written by a person: judge.ts calls it drifted.
+  return { file, exists: hash !== undefined, ...(hash ? { hash } : {}), ...(lockedHash ? { lockedHash } : {}), drifted: isDrifted(hash, lockedHash) };
 }

@@ -139,6 +139,14 @@ describe('the pre-commit rules over a tree in memory', () => {
     expect(problems[1]?.fix).toContain(`git restore --staged ${PROJECT}/src/other.ts`);
   });
 
+  it('refuses a second spec with an id already in use (invalid), naming both files', async () => {
+    const head = committed();
+    const problems = await check(head, head.clone().write(`${PROJECT}/src/copy.spec.yaml`, ROUND_SPEC.replace('[round.ts]', '[copy.ts]')));
+    // Which of the two is "the" demo/round is ambiguous, so fingerprints built on it disagree with the lock as well.
+    expect(kinds(problems)).toContain(`${ROUND}: invalid`);
+    expect(problems.find((problem) => problem.kind === 'invalid')?.fix).toBe(`rename the id in one of ${PROJECT}/src/copy.spec.yaml, ${ROUND}`);
+  });
+
   it('refuses generated code the policy forbids, whether the output or the policy changed', async () => {
     const head = committed();
     const index = head.clone();

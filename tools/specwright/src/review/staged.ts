@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { describeError } from '../errors';
 import { canonicalJson, sha256 } from '../fs-utils';
-import { INDEX_WORDS, judgeDraftOutput, judgeDraftSpec, judgeForbidden, judgeInvalidSpec, judgeOrphan, judgeOutput, judgeReview, judgeSpec, type Judgement, type State } from '../judge';
+import { INDEX_WORDS, judgeDraftOutput, judgeDuplicateId, judgeDraftSpec, judgeForbidden, judgeInvalidSpec, judgeOrphan, judgeOutput, judgeReview, judgeSpec, type Judgement, type State } from '../judge';
 import { isReviewed, parseLock, type LockFile, type LockOutput } from '../lock';
 import { normalizeOptions, type NormalizedOptions } from '../options';
 import { IndexTree, WorkingTree, type SourceTree, type StagedTree } from '../source-tree';
@@ -384,8 +384,8 @@ class StagedChecker {
     const specFile = candidates.find((file) => this.index.ownerRoot(file) === root);
     const project = this.index.projectName(root);
     if (candidates.length > 1) {
-      // The cheap form of loadSpecs' duplicate-id error (graph.ts), from the summaries: no parse needed.
-      this.add(candidates[1] as string, { state: 'invalid', reason: `spec id "${id}" is also used by ${candidates[0]}`, fix: `rename the id in one of ${candidates.join(', ')}` });
+      // From the summaries (no parse needed), the same verdict loadSpecs' duplicate-id error leads to.
+      this.add(candidates[1] as string, judgeDuplicateId(id, candidates));
     }
     if (!entry) {
       if (!specFile) return;
