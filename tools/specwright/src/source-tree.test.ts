@@ -43,6 +43,9 @@ describe('source trees', () => {
       const tree = make();
       expect(tree.specFiles()).toEqual(['libs/a/nested/two.spec.yaml', 'libs/a/src/one.spec.yaml', 'libs/plain/src/five.spec.yaml', 'root.spec.yaml']);
       expect(tree.specFiles('libs/a')).toEqual(['libs/a/src/one.spec.yaml']);
+      // A folder Nx does not know as a project (no marker) still lists its own specs, like the disk walk.
+      expect(tree.specFiles('libs/plain')).toEqual(['libs/plain/src/five.spec.yaml']);
+      expect(tree.specFiles('.')).toEqual(['libs/plain/src/five.spec.yaml', 'root.spec.yaml']);
       expect([...discoverSpecProjects(tree).keys()].sort()).toEqual(['.', 'libs/a', 'libs/a/nested']);
       expect(tree.ownerRoot('libs/a/nested/deep/x.ts')).toBe('libs/a/nested');
       expect(tree.ownerRoot('libs/plain/src/five.spec.yaml')).toBe('.');

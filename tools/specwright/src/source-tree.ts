@@ -95,12 +95,22 @@ function nearestRoot(path: string, isProjectRoot: (dir: string) => boolean): str
   return '.';
 }
 
-/** Trees that know every path up front (index, memory): the spec files are a filter over the list. */
-function specFilesOfList(tree: Pick<SourceTree, 'ownerRoot'>, paths: Iterable<string>, projectRoot: string | undefined): string[] {
+/**
+ * Trees that know every path up front (index, memory): the spec files are a filter over the list, with the disk
+ * walk's rule: under `projectRoot`, and no folder between it and the file is a project of its own.
+ */
+function specFilesOfList(paths: Iterable<string>, projectRoot: string | undefined, isProjectRoot: (dir: string) => boolean): string[] {
   const found: string[] = [];
   for (const path of paths) {
     if (!isSpecPath(path)) continue;
-    if (projectRoot !== undefined && tree.ownerRoot(path) !== projectRoot) continue;
+    if (projectRoot !== undefined) {
+      if (projectRoot !== '.' && !path.startsWith(`${projectRoot}/`)) continue;
+      let nested = false;
+      for (let dir = posix.dirname(path); dir !== projectRoot && dir !== '.' && dir !== '/' && dir !== ''; dir = posix.dirname(dir)) {
+        if (isProjectRoot(dir)) nested = true;
+      }
+      if (nested) continue;
+    }
     found.push(path);
   }
   return found.sort();
@@ -275,7 +285,7 @@ export class IndexTree implements StagedTree {
   }
 
   specFiles(projectRoot?: string): string[] {
-    return specFilesOfList(this, this.entries.keys(), projectRoot);
+    return specFilesOfList(this.entries.keys(), projectRoot, (dir) => this.projectRoots.has(dir));
   }
 
   ownerRoot(path: string): string {
@@ -403,11 +413,15 @@ export class MemoryTree implements StagedTree {
   }
 
   specFiles(projectRoot?: string): string[] {
-    return specFilesOfList(this, this.files.keys(), projectRoot);
+    return specFilesOfList(this.files.keys(), projectRoot, (dir) => this.isProjectRoot(dir));
+  }
+
+  private isProjectRoot(dir: string): boolean {
+    return PROJECT_MARKERS.some((marker) => this.files.has(`${dir}/${marker}`));
   }
 
   ownerRoot(path: string): string {
-    return nearestRoot(path, (dir) => PROJECT_MARKERS.some((marker) => this.files.has(`${dir}/${marker}`)));
+    return nearestRoot(path, (dir) => this.isProjectRoot(dir));
   }
 
   projectName(root: string): string {
