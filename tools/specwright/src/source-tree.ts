@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
+import { SpecwrightError } from './errors';
 import { normalizeOptions, type NormalizedOptions, type SpecwrightPluginOptions } from './options';
 import { isSpecPath } from './review/paths';
 import { gitBlobSha, indexEntries, readObjects, runGit, ZERO_SHA, type IndexEntry, type StagedChange } from './review/git';
@@ -127,11 +128,20 @@ export class WorkingTree implements SourceTree {
     return existsSync(join(this.root, path));
   }
 
+  /** `undefined` when nothing is there; a file that is there but cannot be read is an error, not an absence. */
   bytes(path: string): Buffer | undefined {
     try {
       return readFileSync(join(this.root, path));
-    } catch {
-      return undefined;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw new SpecwrightError(`cannot read ${path}: ${code === 'EISDIR' ? 'it is a folder, where a file should be' : (code ?? (error as Error).message)}`, {
+        file: path,
+        expected: 'a file (or nothing) at this path',
+        fix: code === 'EISDIR' ? `move the folder ${path} away` : `make ${path} readable`,
+        code: 'FILE_UNREADABLE',
+        cause: error,
+      });
     }
   }
 

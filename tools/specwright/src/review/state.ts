@@ -1,13 +1,13 @@
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import { discoverSpecProjects, projectNameOf } from '../discover';
 import type { SpecwrightError } from '../errors';
-import { fileHashIfExists } from '../fs-utils';
+import { sha256 } from '../fs-utils';
 import { loadSpecs, type LoadedWorkspace, type ProjectRef, type SpecFailure } from '../load';
 import { generateFix, type TargetNames } from '../fix-commands';
 import { judgeOutput, type OutputState } from '../judge';
-import { LOCK_FILE_NAME, readLock, type LockEntry, type LockOutput } from '../lock';
+import { emptyLock, LOCK_FILE_NAME, parseLock, type LockEntry, type LockOutput } from '../lock';
 import { normalizeOptions, type NormalizedOptions } from '../options';
-import { WorkingTree } from '../source-tree';
+import { WorkingTree, type SourceTree } from '../source-tree';
 import type { FingerprintedSpec } from '../types';
 import { tryGit } from './git';
 import type { Policy } from './policy';
@@ -62,6 +62,8 @@ export interface ReviewStateRequest {
   policy?: Policy;
   /** Specs already loaded by the caller (projects and dependency projects), so a run loads them once. */
   loaded?: LoadedWorkspace;
+  /** What to judge: the working tree of `workspaceRoot` unless given (unit tests pass a tree in memory). */
+  tree?: SourceTree;
 }
 
 export const inRoot = (root: string, relative: string) => (root === '.' ? relative : `${root}/${relative}`);
@@ -85,14 +87,15 @@ export function allReviewProjects(workspaceRoot: string): ProjectRef[] {
 
 export function collectReviewState(request: ReviewStateRequest): ReviewState {
   const { workspaceRoot, projects, options, policy } = request;
-  const tree = new WorkingTree(workspaceRoot);
+  const tree = request.tree ?? new WorkingTree(workspaceRoot);
   const loaded = request.loaded ?? loadSpecs(tree, [...projects, ...(request.dependencyProjects ?? [])], options);
   const byId = new Map(loaded.specs.map((spec) => [spec.spec.id, spec]));
   const failed = new Map<string, SpecwrightError>(loaded.failures.map((failure) => [failure.file, failure.error]));
   const items: ReviewItem[] = [];
   for (const project of projects) {
-    const lock = readLock(workspaceRoot, project.root);
     const lockFile = lockFileOf(project.root);
+    const lockText = tree.text(lockFile);
+    const lock = lockText === undefined ? emptyLock() : parseLock(lockText, lockFile);
     for (const [specId, entry] of Object.entries(lock.specs).sort(([a], [b]) => a.localeCompare(b))) {
       const recordedSpec = inRoot(project.root, entry.spec);
       const spec = byId.get(specId);
@@ -106,7 +109,8 @@ export function collectReviewState(request: ReviewStateRequest): ReviewState {
           : { fingerprint: spec.fingerprint, lockedFingerprint: entry.fingerprint };
       for (const [key, output] of Object.entries(entry.outputs).sort(([a], [b]) => a.localeCompare(b))) {
         const file = inRoot(project.root, key);
-        const currentHash = fileHashIfExists(join(workspaceRoot, file));
+        const content = tree.bytes(file);
+        const currentHash = content ? sha256(content) : undefined;
         const base = { project, lockFile, specId, specFile, file, key, entry, output, ...(currentHash ? { currentHash } : {}) };
         const [{ state, reason, fix }] = judgeOutput(
           {
