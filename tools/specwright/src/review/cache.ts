@@ -175,7 +175,15 @@ export function warmHookCache(workspaceRoot: string, specs: readonly Fingerprint
     const tree = new WorkingTree(workspaceRoot);
     const blobs = new Map<string, string | undefined>();
     const blobOf = (file: string) => {
-      if (!blobs.has(file)) blobs.set(file, tree.blobId(file));
+      if (!blobs.has(file)) {
+        let blob: string | undefined;
+        try {
+          blob = tree.blobId(file);
+        } catch {
+          blob = undefined; // unreadable: that spec is simply not cached
+        }
+        blobs.set(file, blob);
+      }
       return blobs.get(file);
     };
     for (const spec of specs) {
