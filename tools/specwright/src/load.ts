@@ -1,12 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ContractResolver } from './contracts';
-import { discoverSpecFiles } from './discover';
 import { describeError, isSpecwrightError, SpecwrightError } from './errors';
 import { fingerprintInOrder } from './fingerprint';
 import { orderSpecs, positionOfText } from './graph';
 import type { NormalizedOptions } from './options';
 import { parseSpec } from './parse';
+import { asTree, type SourceTree } from './source-tree';
 import type { FingerprintedSpec, ParsedSpec } from './types';
 
 export interface ProjectRef {
@@ -32,24 +30,67 @@ function asSpecwrightError(error: unknown, file: string): SpecwrightError {
   return new SpecwrightError(describeError(error), { file, fix: 'report a bug with this spec attached', code: 'INTERNAL', cause: error });
 }
 
+export interface LoadOptions {
+  /** The contract resolver to use (a run shares one); by default one over `tree.onDisk(...)`, kept per tree. */
+  resolver?: ContractResolver;
+  /** Only these spec files of the projects (e.g. a spec and its dependencies); all the projects' specs by default. */
+  files?: readonly string[];
+  /**
+   * Whether a listed `tests`/`types` file that is not in the tree fails the spec (default: yes). The hook says no:
+   * its parse results are cached by the spec's own blob id, so they must not depend on other files; it reports a
+   * missing `types` file itself, with the `git add` that fixes it.
+   */
+  checkListedFiles?: boolean;
+  /** Parsed specs by file, shared with the caller (the hook's summaries) so that a spec is parsed once. */
+  parsed?: Map<string, ParsedSpec>;
+}
+
+/** The parse stage of loadSpecs for one file (the hook's summaries use it on a cache miss). Throws a SpecwrightError. */
+export function parseTreeSpec(treeOrRoot: SourceTree | string, file: string, project: ProjectRef, checkListedFiles = true, parsed?: Map<string, ParsedSpec>): ParsedSpec {
+  const known = parsed?.get(file);
+  if (known) return known;
+  const tree = asTree(treeOrRoot);
+  const source = tree.text(file);
+  if (source === undefined) throw new SpecwrightError(`spec file ${file} is not in the ${tree.kind}`, { file, fix: `restore ${file}`, code: 'SPEC_MISSING' });
+  const spec = parseSpec(source, { file, projectRoot: project.root, project: project.name }, checkListedFiles ? { fileExists: (path) => tree.has(path) } : {});
+  parsed?.set(file, spec);
+  return spec;
+}
+
+/** One contract resolver per tree and folder on disk, so its in-memory schema cache serves a whole run or hook. */
+const resolvers = new WeakMap<SourceTree, Map<string, ContractResolver>>();
+function resolverFor(tree: SourceTree, specs: readonly ParsedSpec[]): ContractResolver {
+  const typesFiles = [...new Set(specs.flatMap((spec) => (spec.typesFile ? [spec.typesFile] : [])))];
+  // Without `types` files the resolver never reads a file: no copy on disk is needed.
+  const root = typesFiles.length === 0 ? '' : tree.onDisk(typesFiles, [...new Set(specs.map((spec) => spec.projectRoot))]);
+  let byRoot = resolvers.get(tree);
+  if (!byRoot) resolvers.set(tree, (byRoot = new Map()));
+  let resolver = byRoot.get(root);
+  if (!resolver) byRoot.set(root, (resolver = new ContractResolver(root)));
+  return resolver;
+}
+
 /**
- * discover → parse → contracts → fingerprint for a set of projects. A spec that is broken fails alone (and the
- * specs that depend on it); set-level problems — duplicate ids, unknown dependencies, cycles — fail the load,
- * because no fingerprint can be trusted while they stand.
+ * discover → parse → contracts → fingerprint for a set of projects of a source tree: the ONE path from spec files
+ * to fingerprints, for the pipeline, review (working tree) and the pre-commit hook's cache misses (git index). A
+ * spec that is broken fails alone (and the specs that depend on it); set-level problems — duplicate ids, unknown
+ * dependencies, cycles — fail the load, because no fingerprint can be trusted while they stand. A workspace root
+ * stands for its working tree; a ContractResolver as the last argument is `{ resolver }`.
  */
-export function loadSpecs(workspaceRoot: string, projects: readonly ProjectRef[], options: NormalizedOptions, resolver = new ContractResolver(workspaceRoot)): LoadedWorkspace {
+export function loadSpecs(treeOrRoot: SourceTree | string, projects: readonly ProjectRef[], options: NormalizedOptions, load: ContractResolver | LoadOptions = {}): LoadedWorkspace {
+  const tree = asTree(treeOrRoot);
+  const settings: LoadOptions = load instanceof ContractResolver ? { resolver: load } : load;
   const failures: SpecFailure[] = [];
   const parsed: ParsedSpec[] = [];
-  // A listed test or types file that does not exist is a spec error now, not a failed gate after model calls.
-  const fileExists = (path: string) => existsSync(join(workspaceRoot, path));
-  for (const project of projects) {
-    for (const file of discoverSpecFiles(workspaceRoot, project.root)) {
-      try {
-        const source = readFileSync(join(workspaceRoot, file), 'utf8');
-        parsed.push(parseSpec(source, { file, projectRoot: project.root, project: project.name }, { fileExists }));
-      } catch (error) {
-        failures.push({ file, error: asSpecwrightError(error, file) });
-      }
+  const only = settings.files ? new Set(settings.files) : undefined;
+  const specFiles = projects.flatMap((project) => tree.specFiles(project.root).filter((file) => !only || only.has(file)).map((file) => ({ file, project })));
+  tree.prefetch(specFiles.map(({ file }) => file));
+  for (const { file, project } of specFiles) {
+    try {
+      // A listed test or types file that does not exist is a spec error now, not a failed gate after model calls.
+      parsed.push(parseTreeSpec(tree, file, project, settings.checkListedFiles ?? true, settings.parsed));
+    } catch (error) {
+      failures.push({ file, error: asSpecwrightError(error, file) });
     }
   }
 
@@ -59,6 +100,7 @@ export function loadSpecs(workspaceRoot: string, projects: readonly ProjectRef[]
   const usable = dropDependentsOfFailures(parsed, failures, (id) => failedFiles.size > 0 && !parsedIds.has(id));
   const ordered = orderSpecs(usable);
   const resolved = [];
+  const resolver = settings.resolver ?? resolverFor(tree, ordered);
   for (const spec of ordered) {
     try {
       resolved.push(resolver.resolve(spec));

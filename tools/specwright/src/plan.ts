@@ -1,6 +1,10 @@
 import { posix } from 'node:path';
 import type { LockEntry, LockFile } from './lock';
-import type { FingerprintedSpec, OutputStatus, PlannedSpec, SpecState } from './types';
+import type { TargetNames } from './fix-commands';
+import { isDrifted, judgeSpec } from './judge';
+import { normalizeOptions } from './options';
+import { lockPathOf } from './review/paths';
+import type { FingerprintedSpec, OutputStatus, PlannedSpec } from './types';
 
 export interface PlanFlags {
   /** Regenerate even fresh specs, and overwrite drifted outputs (after a backup). */
@@ -17,15 +21,18 @@ export function projectRelative(projectRoot: string, file: string): string {
 }
 
 /**
- * Decides, for every spec, its state and whether this run generates it. Pure: the file hashes come in through
- * `readHash`. A drifted output (its content differs from what was generated) wins over every other state,
- * because regenerating it would destroy a person's edit; only `--force` does that, and the writer backs it up.
+ * Decides, for every spec, whether this run generates it; its state comes from judge.ts (the one place states are
+ * decided: a drifted output wins over every other state, because regenerating it would destroy a person's edit;
+ * only `--force` does that, and the writer backs it up). Pure: the file hashes come in through `readHash`.
  */
-export function planSpecs(specs: readonly FingerprintedSpec[], locks: ReadonlyMap<string, LockFile>, readHash: HashReader, flags: PlanFlags): PlannedSpec[] {
+export function planSpecs(specs: readonly FingerprintedSpec[], locks: ReadonlyMap<string, LockFile>, readHash: HashReader, flags: PlanFlags, names: TargetNames = normalizeOptions({})): PlannedSpec[] {
   return specs.map((spec) => {
     const entry = locks.get(spec.projectRoot)?.specs[spec.spec.id];
     const outputs = spec.outputFiles.map((file) => outputStatus(spec, entry, file, readHash));
-    const { state, reason } = stateOf(spec, entry, outputs);
+    const { state, reason } = judgeSpec(
+      { id: spec.spec.id, specFile: spec.file, project: spec.project, projectRoot: spec.projectRoot, lockPath: lockPathOf(spec.projectRoot), fingerprint: spec.fingerprint, outputs, ...(entry ? { entry } : {}) },
+      names,
+    );
     const selected = flags.only.length === 0 || flags.only.includes(spec.spec.id);
     const generate = selected && (flags.force || state === 'stale' || state === 'new' || state === 'missing');
     return { spec, state, reason, outputs, generate };
@@ -35,23 +42,6 @@ export function planSpecs(specs: readonly FingerprintedSpec[], locks: ReadonlyMa
 function outputStatus(spec: FingerprintedSpec, entry: LockEntry | undefined, file: string, readHash: HashReader): OutputStatus {
   const hash = readHash(file);
   const lockedHash = entry?.outputs[projectRelative(spec.projectRoot, file)]?.hash;
-  // A file at an output path that no lock entry accounts for was written by a person: treat it as drifted.
-  const drifted = hash !== undefined && hash !== lockedHash;
-  return { file, exists: hash !== undefined, ...(hash ? { hash } : {}), ...(lockedHash ? { lockedHash } : {}), drifted };
-}
-
-function stateOf(spec: FingerprintedSpec, entry: LockEntry | undefined, outputs: OutputStatus[]): { state: SpecState; reason: string } {
-  const drifted = outputs.filter((output) => output.drifted);
-  if (drifted.length > 0) {
-    const files = drifted.map((output) => output.file).join(', ');
-    return {
-      state: 'drifted',
-      reason: entry ? `${files} edited by hand since generation` : `${files} exists but was not generated from this spec`,
-    };
-  }
-  if (!entry) return { state: 'new', reason: 'never generated' };
-  const missing = outputs.filter((output) => !output.exists);
-  if (missing.length > 0) return { state: 'missing', reason: `${missing.map((output) => output.file).join(', ')} missing` };
-  if (entry.fingerprint !== spec.fingerprint) return { state: 'stale', reason: 'spec, contracts, dependencies or model settings changed since generation' };
-  return { state: 'fresh', reason: 'up to date' };
+  // A file at an output path that no lock entry accounts for was written by a person: judge.ts calls it drifted.
+  return { file, exists: hash !== undefined, ...(hash ? { hash } : {}), ...(lockedHash ? { lockedHash } : {}), drifted: isDrifted(hash, lockedHash) };
 }

@@ -72,7 +72,7 @@ describe('pre-commit hook (real git, real husky)', () => {
     repo.git(['add', DEMO_OUTPUT]);
     const refused = repo.commit('tweak');
     expect(refused.status).not.toBe(0);
-    expect(refused.output).toContain(`${DEMO_OUTPUT}: hand-edited`);
+    expect(refused.output).toContain(`${DEMO_OUTPUT}: drifted`);
     expect(refused.output).toContain(`move the change into ${DEMO_SPEC} and run \`nx generate-from-spec demo --spec demo/round --force\``);
     expect(refused.output).toContain(`git checkout HEAD -- ${DEMO_OUTPUT}`);
   });
@@ -83,10 +83,10 @@ describe('pre-commit hook (real git, real husky)', () => {
     expect(repo.git(['diff', '--cached', '--name-only']).output).toBe('');
     const byPath = repo.commit('only this path', { args: ['--', DEMO_OUTPUT] });
     expect(byPath.status).not.toBe(0);
-    expect(byPath.output).toContain(`${DEMO_OUTPUT}: hand-edited`);
+    expect(byPath.output).toContain(`${DEMO_OUTPUT}: drifted`);
     const all = repo.commit('everything', { args: ['-a'] });
     expect(all.status).not.toBe(0);
-    expect(all.output).toContain(`${DEMO_OUTPUT}: hand-edited`);
+    expect(all.output).toContain(`${DEMO_OUTPUT}: drifted`);
   });
 
   it('refuses a stale spec: the staged spec no longer has the staged lock fingerprint', () => {
@@ -245,7 +245,7 @@ describe('pre-commit hook (real git, real husky)', () => {
     repo.git(['add', '-A']);
     const refused = repo.commit('auth');
     expect(refused.status).not.toBe(0);
-    expect(refused.output).toContain('libs/demo/src/auth/token.ts: policy');
+    expect(refused.output).toContain('libs/demo/src/auth/token.ts: forbidden');
     expect(refused.output).toContain('is human-only code');
   });
 

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canonicalJson, readTextIfExists, sha256, writeFileAtomic } from '../fs-utils';
 import type { FingerprintedSpec } from '../types';
+import { WorkingTree } from '../source-tree';
 import { gitBlobSha } from './git';
 import type { Policy } from './policy';
 
@@ -44,7 +45,7 @@ interface CacheData {
   policies: Record<string, Policy>;
 }
 
-const SALT_SOURCES = ['../parse.ts', '../fingerprint.ts', '../contracts.ts', '../prompt.ts', '../graph.ts', '../../spec.schema.json', '../../policy.schema.json', './policy.ts', './cache.ts'];
+const SALT_SOURCES = ['../parse.ts', '../load.ts', '../source-tree.ts', '../fingerprint.ts', '../contracts.ts', '../prompt.ts', '../graph.ts', '../../spec.schema.json', '../../policy.schema.json', './policy.ts', './cache.ts'];
 
 let saltMemo: string | undefined;
 function pluginSalt(): string {
@@ -71,6 +72,11 @@ export class HookCache {
     private readonly path: string | undefined,
     private readonly data: CacheData,
   ) {}
+
+  /** A cache that starts empty and is never written (unit tests of the rules). */
+  static inMemory(): HookCache {
+    return new HookCache(undefined, { version: CACHE_VERSION, salt: pluginSalt(), summaries: {}, fingerprints: {}, policies: {} });
+  }
 
   /** SPECWRIGHT_HOOK_CACHE=off: neither read nor write (to measure the cold path, or to rule the cache out). */
   static open(workspaceRoot: string): HookCache {
@@ -166,14 +172,15 @@ export function warmHookCache(workspaceRoot: string, specs: readonly Fingerprint
   try {
     const cache = HookCache.open(workspaceRoot);
     const byId = new Map(specs.map((spec) => [spec.spec.id, spec]));
+    const tree = new WorkingTree(workspaceRoot);
     const blobs = new Map<string, string | undefined>();
     const blobOf = (file: string) => {
       if (!blobs.has(file)) {
         let blob: string | undefined;
         try {
-          blob = gitBlobSha(readFileSync(join(workspaceRoot, file)));
+          blob = tree.blobId(file);
         } catch {
-          blob = undefined;
+          blob = undefined; // unreadable: that spec is simply not cached
         }
         blobs.set(file, blob);
       }

@@ -17,7 +17,12 @@ import type { HookProblem, StagedCheckStats } from './staged';
  *    touches anything Specwright owns — a spec, a lock, the policy, nx.json, a staged code file whose first line
  *    carries the generated-file marker, a file a lock lists, or a `types` file a spec refers to. This module
  *    imports nothing heavy, so an ordinary commit costs one Node start-up and two git processes.
- * 2. the check (staged.ts), only then: reads the index, never the working tree.
+ * 2. the check (staged.ts), only then: reads the index, never the working tree; judge.ts decides every state.
+ *
+ * Triage decides no rule. It only answers "could any rule apply?", and it must answer yes whenever one could: it
+ * may send an innocent commit to the check (which then passes), never let a guilty one skip it. So a new rule in
+ * staged.ts / judge.ts that looks at a new kind of file must also make triage look at that file (the list of
+ * what counts as "touches anything Specwright owns" above), and test/hook.test.ts covers both stages together.
  */
 
 export interface HookIo {
