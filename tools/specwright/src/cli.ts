@@ -93,7 +93,8 @@ function pipelineCommand(name: string, mode: RunMode): Command {
     });
     const run = cliPipelineFlags(name, mode, values);
     const json = !!values.json;
-    const { projects, others } = await selectProjects(workspaceRoot, name, values.project ?? []);
+    // Projects whose specs were all deleted still have a lock: check reports its orphaned entries.
+    const { projects, others } = await selectProjects(workspaceRoot, name, values.project ?? [], 'specs-or-locks');
     const options = workspaceOptions(workspaceRoot);
     const gates = run.mode === 'write' && run.gates ? await (await import('./gate-runner')).createGateRunner(workspaceRoot, { acceptBehaviourChange: run.acceptBehaviourChange }) : undefined;
     try {

@@ -81,7 +81,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
     }
 
     const failures = [...snapshotProblems(snapshot), ...sink.problems(snapshot, options)];
-    const plan = planSnapshot(snapshot, { force: !!request.force, only });
+    const plan = planSnapshot(snapshot, { force: !!request.force, only }, options);
     await sink.start({ snapshot, plan, options, runId: randomUUID(), log });
     const context: SinkContext = { workspaceRoot, options, force: !!request.force, locks: snapshot.locks, log };
     const outcomes = await schedule(plan, sink, context, request.concurrency ?? options.concurrency, log);

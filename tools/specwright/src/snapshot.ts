@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ContractResolver } from './contracts';
+import type { TargetNames } from './fix-commands';
 import { draftRefusal } from './decompose/draft';
 import { SpecwrightError, isSpecwrightError, describeError } from './errors';
 import { fileHashIfExists, readTextIfExists } from './fs-utils';
@@ -94,11 +95,11 @@ export function snapshotProblems(snapshot: RunSnapshot): SpecFailure[] {
  * when there is one: a draft, outputs the policy refuses, or a policy that cannot be read (generating past a policy
  * nobody can read would bypass it). Whether a refusal fails the spec is the sinks' one rule (`refusedOutcome`).
  */
-export function planSnapshot(snapshot: RunSnapshot, flags: PlanFlags): PlannedSpec[] {
+export function planSnapshot(snapshot: RunSnapshot, flags: PlanFlags, names: TargetNames): PlannedSpec[] {
   const only = flags.only ?? [];
   const selected = only.length > 0 ? snapshot.own.filter((spec) => only.includes(spec.spec.id)) : snapshot.own;
   const readHash = (file: string) => fileHashIfExists(join(snapshot.workspaceRoot, file), file);
-  return planSpecs(selected, snapshot.locks, readHash, flags).map((planned) => {
+  return planSpecs(selected, snapshot.locks, readHash, flags, names).map((planned) => {
     const refusal = refusalOf(snapshot, planned.spec);
     return refusal === undefined ? planned : { ...planned, refusal };
   });

@@ -6,6 +6,7 @@ import { fileHashIfExists, readTextIfExists } from '../fs-utils';
 import type { ProjectRef } from '../load';
 import { bodyHash, readLock, writeLock } from '../lock';
 import { withProjectRunLock } from '../mutex';
+import type { TargetNames } from '../fix-commands';
 import type { NormalizedOptions } from '../options';
 import { warmHookCache } from './cache';
 import { diffSinceReview } from './diff';
@@ -60,12 +61,12 @@ function selected(item: ReviewItem, paths: readonly string[]): boolean {
   return paths.some((path) => path === '' || item.file === path || item.file.startsWith(`${path}/`) || item.specFile === path || item.lockFile === path);
 }
 
-function rejectionHelp(item: ReviewItem): string {
+function rejectionHelp(item: ReviewItem, names: TargetNames): string {
   return [
     `  left unreviewed: ${item.file}`,
     `  to send the problem back to the spec, describe what is wrong in ${item.specFile} — the description, a constraints rule,`,
     '  or an example that shows the expected result — then regenerate and review again:',
-    `    ${regenerateCommand(item.project.name, item.specId)}`,
+    `    ${regenerateCommand(item.project.name, item.specId, names)}`,
     `    npx specwright review ${item.file}`,
   ].join('\n');
 }
@@ -275,7 +276,7 @@ export async function runReview(request: ReviewRequest): Promise<number> {
         approvedLocks.add(item.lockFile);
         log(`  ✔ approved as ${reviewer}`);
       } else if (answer.startsWith('n')) {
-        log(rejectionHelp(item));
+        log(rejectionHelp(item, request.options));
         left++;
       } else {
         left += pending.length - index;
