@@ -59,9 +59,17 @@ function stagedName(file: string): string {
 }
 
 export async function stageCode(options: StageOptions): Promise<StagedCode> {
+  return stageCodeSync(options);
+}
+
+/**
+ * `stageCode` without giving up the thread: the pool stages a candidate and starts its child before the types gate
+ * (synchronous, seconds) holds the event loop, so the child boots while the candidate is type-checked.
+ */
+export function stageCodeSync(options: StageOptions): StagedCode {
   const { workspaceRoot, files } = options;
-  const created = await fs.promises.mkdtemp(path.join(options.tmpRoot ?? os.tmpdir(), 'specwright-sandbox-'));
-  const dir = await fs.promises.realpath(created);
+  const created = fs.mkdtempSync(path.join(options.tmpRoot ?? os.tmpdir(), 'specwright-sandbox-'));
+  const dir = fs.realpathSync(created);
   trackDir(dir);
   markOwner(dir);
   const codeRoot = path.join(dir, 'ws');
@@ -69,14 +77,14 @@ export async function stageCode(options: StageOptions): Promise<StagedCode> {
   const read = (file: string): string => files.get(file) ?? fs.readFileSync(toAbsolute(workspaceRoot, file), 'utf8');
   const readGrants = new Set<string>([dir]);
   const invariants = options.invariantsSource === undefined ? undefined : path.join(dir, 'invariants.cjs');
-  if (invariants) await fs.promises.writeFile(invariants, options.invariantsSource!);
+  if (invariants) fs.writeFileSync(invariants, options.invariantsSource!);
   const nodeModules = path.join(workspaceRoot, 'node_modules');
   if (fs.existsSync(nodeModules)) {
     readGrants.add(nodeModules);
     readGrants.add(fs.realpathSync(nodeModules));
-    await fs.promises.symlink(nodeModules, path.join(dir, 'node_modules'), 'dir');
+    fs.symlinkSync(nodeModules, path.join(dir, 'node_modules'), 'dir');
   }
-  await fs.promises.writeFile(path.join(dir, 'package.json'), '{ "type": "commonjs", "private": true }\n');
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs", "private": true }\n');
 
   const sources = new Map<string, string>();
   const queue = [...files.keys()].filter((f) => isCodeFile(f) || f.endsWith('.json'));
@@ -87,11 +95,11 @@ export async function stageCode(options: StageOptions): Promise<StagedCode> {
     if (done.has(file)) continue;
     done.add(file);
     const target = path.join(codeRoot, ...stagedName(file).split('/'));
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    fs.mkdirSync(path.dirname(target), { recursive: true });
     sources.set(target, file);
     const text = read(file);
     if (file.endsWith('.json')) {
-      await fs.promises.writeFile(target, text);
+      fs.writeFileSync(target, text);
       continue;
     }
     const output = ts.transpileModule(text, { fileName: posix.basename(file), compilerOptions: STAGE_COMPILER_OPTIONS }).outputText;
@@ -113,7 +121,7 @@ export async function stageCode(options: StageOptions): Promise<StagedCode> {
       if (!relative.startsWith('.')) relative = `./${relative}`;
       return relative;
     });
-    await fs.promises.writeFile(target, rewritten);
+    fs.writeFileSync(target, rewritten);
   }
   return {
     dir,
