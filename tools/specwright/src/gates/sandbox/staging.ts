@@ -102,7 +102,7 @@ export function stageCodeSync(options: StageOptions): StagedCode {
       fs.writeFileSync(target, text);
       continue;
     }
-    const output = ts.transpileModule(text, { fileName: posix.basename(file), compilerOptions: STAGE_COMPILER_OPTIONS }).outputText;
+    const output = transpiled(file, text);
     const rewritten = rewriteRequires(output, (specifier) => {
       let resolved: string | undefined;
       if (isRelativeSpecifier(specifier)) {
@@ -134,6 +134,26 @@ export function stageCodeSync(options: StageOptions): StagedCode {
       untrackDir(dir);
     },
   };
+}
+
+/**
+ * The CommonJS of a module, remembered by name and content for the process: a dependency (a types file, a
+ * workspace package) is staged again for every candidate and attempt that reaches it, unchanged. The inline source
+ * map names the file by its base name, so that is part of the key. Bounded: the oldest entries go first.
+ */
+const TRANSPILED = new Map<string, string>();
+const TRANSPILED_MAX = 500;
+
+function transpiled(file: string, text: string): string {
+  const fileName = posix.basename(file);
+  const key = `${fileName}\0${text}`;
+  let output = TRANSPILED.get(key);
+  if (output === undefined) {
+    output = ts.transpileModule(text, { fileName, compilerOptions: STAGE_COMPILER_OPTIONS }).outputText;
+    if (TRANSPILED.size >= TRANSPILED_MAX) TRANSPILED.delete(TRANSPILED.keys().next().value!);
+    TRANSPILED.set(key, output);
+  }
+  return output;
 }
 
 /** Rewrites the string argument of every `require("…")` call in CommonJS output; `map` returns undefined to keep it. */
