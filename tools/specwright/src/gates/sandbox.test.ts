@@ -215,6 +215,20 @@ describe('SandboxWorker batches', () => {
     expect(w.spawned).toBe(2);
   });
 
+  it('does not blame the candidate for answers the parent was too busy to read', async () => {
+    const w = await worker('export const one = () => 1;', { callTimeoutMs: 300 });
+    expect(await w.call('one', [])).toMatchObject({ kind: 'returned' });
+    const pending = w.callBatch('one', [[], [], []]);
+    // the parent holds the thread past the budget (a type check of another spec) while the answers arrive
+    await new Promise((resolve) => setImmediate(resolve));
+    const end = Date.now() + 700;
+    while (Date.now() < end) {
+      /* busy */
+    }
+    expect((await pending).map((o) => o.kind)).toEqual(['returned', 'returned', 'returned']);
+    expect(w.spawned).toBe(1);
+  });
+
   it('carries on after a crash in a fresh child when asked for every outcome (callEach)', async () => {
     const w = await worker('export const quit = () => process.exit(3);\nexport const one = () => 1;');
     const outcomes = await w.callEach([
