@@ -62,6 +62,9 @@ describe('npm start in a workspace with a spec that has no recording', () => {
     expect(result.output).toMatch(/Cannot replay 1 spec\(s\)[^]*demo\/shout\s+libs\/demo\/src\/shout\.spec\.yaml[^]*specwright generate --spec demo\/shout/);
     expect(result.output).toMatch(/== check: the 1 replayed spec\(s\)[^]*Specwright check: 1 fresh/);
     expect(result.output).toMatch(/ok {3}demo\/round/);
+    // every gate ran once, in the replay: its verdicts stand for the byte-identical committed code (no second run)
+    expect(result.output).toMatch(/1 spec\(s\) passed every gate in the replay, on the very bytes now committed:\nok {3}demo\/round +types pass \(\d+ ms\), safety pass[^\n]*examples pass[^\n]*properties pass[^\n]*tests pass/);
+    expect(result.output).not.toContain('Specwright verify:');
     expect(result.output).toContain('npm start: ok — 1 spec(s) replayed, checked and verified; 1 could not be replayed');
     expect(result.status, result.output).toBe(0);
     expect(server.requests).toHaveLength(1);

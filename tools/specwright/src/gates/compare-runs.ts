@@ -52,9 +52,14 @@ export function callText(name: string, args: readonly unknown[]): string {
   return `${name}(${args.map((a) => show(a, 80)).join(', ')})`;
 }
 
+/** Inputs compared per round: both sides get them in one message each. */
+const COMPARE_BATCH = 32;
+
 /**
  * Calls every input on both workers and returns where they disagree (at most `max`). Inputs are cloned by the
- * IPC channel, so a call on one side never sees what the other side did to its arguments.
+ * IPC channel, so a call on one side never sees what the other side did to its arguments. The inputs go in
+ * rounds of one batch per side (the second side only gets the inputs the first answered); the comparison stops
+ * after the round that found `max`.
  */
 export async function compareRuns(
   first: SandboxWorker,
@@ -64,15 +69,20 @@ export async function compareRuns(
 ): Promise<Disagreement[]> {
   const max = options.max ?? 10;
   const found: Disagreement[] = [];
-  for (const call of calls) {
+  for (let start = 0; start < calls.length; start += COMPARE_BATCH) {
     if (options.signal?.aborted || found.length >= max) break;
-    const a = await first.call(call.export, call.args);
-    const keyA = outcomeKey(a);
-    if (keyA === undefined) continue;
-    const b = await second.call(call.export, call.args);
-    const keyB = outcomeKey(b);
-    if (keyB === undefined || keyA === keyB) continue;
-    found.push({ export: call.export, args: call.args, first: a, second: b });
+    const round = calls.slice(start, start + COMPARE_BATCH);
+    const firstOutcomes = await first.callEach(round.map((call) => ({ name: call.export, args: call.args })));
+    const answered = round.map((call, i) => ({ call, a: firstOutcomes[i]! })).filter(({ a }) => a !== undefined && outcomeKey(a) !== undefined);
+    const secondOutcomes = await second.callEach(answered.map(({ call }) => ({ name: call.export, args: call.args })));
+    for (const [i, { call, a }] of answered.entries()) {
+      const b = secondOutcomes[i];
+      if (!b) break;
+      const keyB = outcomeKey(b);
+      if (keyB === undefined || outcomeKey(a) === keyB) continue;
+      found.push({ export: call.export, args: call.args, first: a, second: b });
+      if (found.length >= max) break;
+    }
   }
   return found;
 }

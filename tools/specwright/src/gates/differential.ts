@@ -67,35 +67,61 @@ function describe(d: Disagreement): string {
   return `at ${callText(d.export, d.args)} the reviewed code returned ${describeOutcome(d.first)}, this candidate ${describeOutcome(d.second)}`;
 }
 
+/** Whether the differential gate has something to compare for `input`: its previous version, when that differs. */
+function comparable(input: GateInput): PreviousVersion | undefined {
+  const previous = previousVersion(input);
+  return previous && !sameCode(previous.files, input.files) ? previous : undefined;
+}
+
+/**
+ * The child running the previous version for `input`: staged and started once per input (ahead of the gate when
+ * runGates calls `prepareDifferential`), closed with the input's scope.
+ */
+function previousWorker(context: GateContext, input: GateInput, previous: PreviousVersion): Promise<SandboxWorker | undefined> {
+  return context.sandbox.companion(input, 'previous', async () => {
+    const { spec } = input.spec;
+    const code = await stageCode({ workspaceRoot: input.workspaceRoot, files: previous.files, ...(context.options.tmpRoot ? { tmpRoot: context.options.tmpRoot } : {}) });
+    return new SandboxWorker(code, context.sandboxSettings, spec.constraints?.capabilities ?? [], input.workspaceRoot, { pure: spec.constraints?.pure === true });
+  });
+}
+
+/** Stages the previous version and starts its child while the gates before the differential one run. */
+export function prepareDifferential(context: GateContext, input: GateInput): void {
+  if (!context.options.gates.differential) return;
+  const previous = comparable(input);
+  if (previous) void previousWorker(context, input, previous);
+}
+
 export function createDifferentialGate(context: GateContext): Gate {
   return {
     name: 'differential',
     blocking: false,
     async check(input: GateInput): Promise<GateVerdict> {
-      const previous = previousVersion(input);
-      if (!previous || sameCode(previous.files, input.files) || context.sandbox.hungOn(input)) return { gate: 'differential', ok: true, findings: [] };
+      const previous = comparable(input);
+      if (!previous || context.sandbox.hungOn(input)) return { gate: 'differential', ok: true, findings: [] };
       const { spec } = input.spec;
       const pinned = new Set(spec.examples.map((example) => `${example.export} ${show(example.args, 100_000)}`));
       const calls = spec.exports.flatMap((exported) =>
         comparisonInputs(context, input, exported, context.options.differentialRuns, 120).map((args) => ({ export: exported.name, args })),
       );
-      const code = await stageCode({ workspaceRoot: input.workspaceRoot, files: previous.files, ...(context.options.tmpRoot ? { tmpRoot: context.options.tmpRoot } : {}) });
-      const old = new SandboxWorker(code, context.sandboxSettings, spec.constraints?.capabilities ?? [], input.workspaceRoot, { pure: spec.constraints?.pure === true });
-      let disagreements: Disagreement[];
       /** Exports whose examples the reviewed code fails: the spec now asks for other behaviour, by example number. */
       const changedBySpec = new Map<string, number>();
-      try {
+      const compared = await context.sandbox.use(input, async (candidate) => {
+        const old = await previousWorker(context, input, previous);
+        if (!old) throw new Error('the reviewed version could not be staged');
         const loaded = await old.exports();
-        if (!loaded.ok) return { gate: 'differential', ok: true, findings: [{ message: `note: the reviewed version does not load (${loaded.message}); nothing to compare` }] };
-        for (const [index, example] of spec.examples.entries()) {
-          if (changedBySpec.has(example.export) || !loaded.exports.includes(example.export)) continue;
-          if (!meetsExample(await old.call(example.export, example.args), example)) changedBySpec.set(example.export, index + 1);
+        if (!loaded.ok) return { note: `the reviewed version does not load (${loaded.message})` };
+        const examples = spec.examples.filter((example) => loaded.exports.includes(example.export));
+        const outcomes = await old.callEach(examples.map((example) => ({ name: example.export, args: example.args })));
+        for (const [k, example] of examples.entries()) {
+          if (changedBySpec.has(example.export)) continue;
+          if (!meetsExample(outcomes[k] ?? { kind: 'crashed', message: 'not run' }, example)) changedBySpec.set(example.export, spec.examples.indexOf(example) + 1);
         }
-        const comparable = calls.filter((call) => loaded.exports.includes(call.export));
-        disagreements = await context.sandbox.use(input, (candidate) => compareRuns(old, candidate, comparable, { max: 40, ...(input.signal ? { signal: input.signal } : {}) }));
-      } finally {
-        await old.close();
-      }
+        const runnable = calls.filter((call) => loaded.exports.includes(call.export));
+        return { disagreements: await compareRuns(old, candidate, runnable, { max: 40, ...(input.signal ? { signal: input.signal } : {}) }) };
+      });
+      if (!compared.disagreements) return { gate: 'differential', ok: true, findings: [{ message: `note: ${compared.note}; nothing to compare` }] };
+      const disagreements: Disagreement[] = compared.disagreements;
       // Pinned: the input is an example's, or the reviewed code fails an example of that export (an intended change
       // the spec states by example: its other differences are recorded, not rejected).
       const isPinned = (d: Disagreement) => pinned.has(`${d.export} ${show(d.args, 100_000)}`) || changedBySpec.has(d.export);

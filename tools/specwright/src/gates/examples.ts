@@ -11,6 +11,10 @@ import type { CallOutcome } from './sandbox';
 import { formatSchemaErrors } from './schema-validator';
 import { errorMessage, jsonEqual, show } from './util';
 
+function optional<T>(checks: T | undefined): { checks?: T } {
+  return checks === undefined ? {} : { checks };
+}
+
 function callText(example: Example): string {
   return `${example.export}(${example.args.map((a) => show(a, 120)).join(', ')})`;
 }
@@ -24,6 +28,15 @@ export function createExamplesGate(context: GateContext): Gate {
       if (examples.length === 0) return { gate: 'examples', ok: true, findings: [] };
       const findings: Finding[] = [];
       await context.sandbox.use(input, async (worker) => {
+        const runnable = examples.filter((example) => input.spec.spec.exports.some((e) => e.name === example.export));
+        // all examples in one message (a fresh batch after a crash); the outcomes stop at the first timeout
+        const outcomes = input.signal?.aborted
+          ? []
+          : await worker.callEach(
+              runnable.map((example) => ({ name: example.export, args: example.args, ...optional(callChecks(input.spec, example.export)) })),
+              { stopAtTimeout: true },
+            );
+        let ran = 0;
         for (const [index, example] of examples.entries()) {
           const label = `example #${index + 1} ${callText(example)}`;
           const exported = input.spec.spec.exports.find((e) => e.name === example.export);
@@ -31,8 +44,8 @@ export function createExamplesGate(context: GateContext): Gate {
             findings.push({ message: `${label}: the spec has no export '${example.export}' (fix the spec's example)` });
             continue;
           }
-          if (input.signal?.aborted) break;
-          const outcome = await worker.call(example.export, example.args, undefined, callChecks(input.spec, example.export));
+          const outcome = outcomes[ran++];
+          if (!outcome) break; // cancelled
           const judged = judge(context, input, example, label, outcome);
           findings.push(...judged);
           if (outcome.kind === 'timeout') {

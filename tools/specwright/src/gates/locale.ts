@@ -43,6 +43,15 @@ export function mentionsLocationSensitiveApis(stagedFiles: Iterable<string>): bo
   return false;
 }
 
+/**
+ * Starts the second-locale child ahead of the purity gate (runGates calls this once the blocking gates passed), when
+ * the gate will need it: a location-independent spec whose staged code mentions location-sensitive APIs.
+ */
+export function preparePurity(context: GateContext, input: GateInput): void {
+  if (!context.options.gates.purity || !locationIndependent(input)) return;
+  context.sandbox.prewarmWithEnv(input, SECOND_LOCALE_ENV, (code) => mentionsLocationSensitiveApis(code.sources.keys()));
+}
+
 export function createPurityGate(context: GateContext): Gate {
   return {
     name: 'purity',

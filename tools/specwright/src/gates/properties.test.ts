@@ -3,7 +3,9 @@ import type { ExportSpec, JsonSchema, ResolvedSpec } from '../types';
 import { createFixtureWorkspace, type FixtureWorkspace } from './__fixtures__/workspace';
 import { GateContext } from './context';
 import type { GateInput } from './gate';
-import { checkExportProperties, createPropertiesGate } from './properties';
+import * as fc from 'fast-check';
+import { checkExportProperties, createPropertiesGate, plannedInputs } from './properties';
+import type { SandboxWorker } from './sandbox';
 import { seedFrom } from './util';
 
 let ws: FixtureWorkspace;
@@ -113,5 +115,46 @@ describe('properties gate', () => {
     const verdict = await createPropertiesGate(context).check(singleExport(false, true, 'export const f = (x: unknown) => x;'));
     expect(verdict.ok).toBe(true);
     expect(messages(verdict)).toEqual(['note: f: no inputs generated (schema `false` accepts no value)']);
+  });
+});
+
+describe('property inputs in batches', () => {
+  it('plans exactly the inputs fast-check feeds the property, in order', async () => {
+    const arbitraries = [fc.integer({ min: -50, max: 50 }), fc.array(fc.string(), { maxLength: 4 })];
+    const validators = [(value: unknown) => value !== 13, () => true];
+    const examples: Array<[unknown[]]> = [[[0, []]], [[13, ['x']]]];
+    const fed: unknown[][] = [];
+    await fc.check(
+      fc.asyncProperty(fc.tuple(...arbitraries), async (args: unknown[]) => {
+        fc.pre(validators.every((validate, i) => validate(args[i])));
+        fed.push(args);
+        return true;
+      }),
+      { numRuns: 60, seed: 7, examples },
+    );
+    expect(plannedInputs(arbitraries, validators, { numRuns: 60, seed: 7, examples })).toEqual(fed);
+  });
+
+  it('sends a passing run in batches, and a failing one shrinks call by call to the same report', async () => {
+    const calls = { single: 0, batched: 0, batches: 0 };
+    const counting = (worker: SandboxWorker): SandboxWorker => {
+      const call = worker.call.bind(worker);
+      const callMany = worker.callMany.bind(worker);
+      worker.call = (...args) => ((calls.single += 1), call(...args));
+      worker.callMany = (list, ...rest) => ((calls.batches += 1), (calls.batched += list.length), callMany(list, ...rest));
+      return worker;
+    };
+    const input = ws.input('money/core', 'good');
+    const exported = input.spec.spec.exports[0]!;
+    const report = await context.sandbox.use(input, (worker) => checkExportProperties(context, input, counting(worker), exported));
+    expect(report.failure).toBeUndefined();
+    expect(calls.single).toBe(0);
+    expect(calls.batched).toBeGreaterThanOrEqual(report.numRuns);
+    expect(calls.batches).toBeLessThan(calls.batched / 8);
+
+    const failing = ws.input('money/core', 'throws-on-empty');
+    const batched = await context.sandbox.use(failing, (worker) => checkExportProperties(context, failing, counting(worker), exported));
+    expect(batched.failure?.counterexample).toEqual([[]]);
+    expect(batched.failure?.message).toMatch(/threw TypeError: Reduce of empty array/);
   });
 });

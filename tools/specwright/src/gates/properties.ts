@@ -3,7 +3,8 @@
  * keeps the ones ajv accepts, and runs them in the sandbox. The candidate must not throw except errors named in the
  * export's `throws`, must finish within the per-call budget, and every return value must satisfy `returns`.
  * The predicate is evaluated here, in the parent, so fast-check can shrink a failure to a small counterexample;
- * the calls go to the same child process as the examples (one child per spec per attempt).
+ * the calls go to the same child process as the examples (one child per spec per attempt), many inputs per
+ * message (`PlannedCalls`), each with its own time budget; shrinking calls one input at a time.
  */
 import * as fc from 'fast-check';
 import type { ExportSpec, Finding, GateVerdict, JsonSchema } from '../types';
@@ -11,7 +12,7 @@ import { callChecks, checkProblems } from './call-checks';
 import { edgeValues, invalidValues } from './edge-values';
 import type { Gate, GateInput } from './gate';
 import { type GateContext, describeThrown, errorMatches, paramContract, returnsContract } from './context';
-import type { SandboxWorker } from './sandbox';
+import type { CallOutcome, SandboxWorker } from './sandbox';
 import { schemaToArbitrary } from './schema-arbitrary';
 import { formatSchemaErrors } from './schema-validator';
 import { errorMessage, seedFrom, show } from './util';
@@ -68,12 +69,7 @@ export async function checkExportProperties(
   const edges = edgeTuples(paramSchemas, arbitraries, validators, seed);
   report.edgeInputs = edges.length;
 
-  const property = fc.asyncProperty(fc.tuple(...arbitraries), async (args: unknown[]) => {
-    fc.pre(validators.every((validate, i) => validate(args[i])));
-    // After a few timeouts, stop paying the budget for each shrink step: untried inputs count as passing, so the
-    // reported counterexample is still one that really failed.
-    if (expensive >= MAX_EXPENSIVE_FAILURES) return true;
-    const outcome = await worker.call(exported.name, args, undefined, checks);
+  const judge = (args: unknown[], outcome: CallOutcome): true => {
     const problems = checkProblems(outcome, `${exported.name}(${args.map((a) => show(a, 60)).join(', ')})`);
     switch (outcome.kind) {
       case 'timeout':
@@ -101,6 +97,25 @@ export async function checkExportProperties(
         return true;
       }
     }
+  };
+
+  // The inputs the run will try, known before it starts: fast-check's draws do not depend on the predicate's
+  // answers, so they are sent to the child in batches. Once an input fails, shrinking asks one input at a time.
+  const examples = edges.map((tuple) => [tuple] as [unknown[]]);
+  const batches = new PlannedCalls(plannedInputs(arbitraries, validators, { numRuns, seed, examples }), (list) => worker.callBatch(exported.name, list, undefined, checks));
+  let shrinking = false;
+  const property = fc.asyncProperty(fc.tuple(...arbitraries), async (args: unknown[]) => {
+    fc.pre(validators.every((validate, i) => validate(args[i])));
+    // After a few timeouts, stop paying the budget for each shrink step: untried inputs count as passing, so the
+    // reported counterexample is still one that really failed.
+    if (expensive >= MAX_EXPENSIVE_FAILURES) return true;
+    const outcome = (shrinking ? undefined : await batches.next(args)) ?? (await worker.call(exported.name, args, undefined, checks));
+    try {
+      return judge(args, outcome);
+    } catch (error) {
+      shrinking = true;
+      throw error;
+    }
   });
 
   // The edge inputs run first (as fast-check examples, so a failure among them is shrunk like any other), then
@@ -108,7 +123,7 @@ export async function checkExportProperties(
   const details = await fc.check(property, {
     numRuns,
     seed,
-    examples: edges.map((tuple) => [tuple] as [unknown[]]),
+    examples,
     plugins: [fc.interruptAfterTimeLimit(context.options.propertyTimeLimitMs)],
   });
   if (details.failed && details.counterexample) {
@@ -129,6 +144,81 @@ export async function checkExportProperties(
     if (rejection) report.failure = { message: rejection.message, counterexample: rejection.args, path: null, shrinks: 0 };
   }
   return report;
+}
+
+/** Inputs per message to the child: small first (an early failure wastes little), then larger. */
+const BATCH_SIZES = [8, 32, 64];
+/**
+ * About how long one batch may run: a slow candidate gets smaller batches (down to one input), so the property's
+ * time limit still interrupts it between inputs about as soon as it would one call at a time.
+ */
+const BATCH_TARGET_MS = 250;
+
+/**
+ * The inputs a property run with these settings will try, in order, up to its first failure: the same run with a
+ * predicate that accepts everything (fast-check draws from the seed alone). Inputs the param contracts reject are
+ * skipped, as in the real run.
+ */
+export function plannedInputs(
+  arbitraries: fc.Arbitrary<unknown>[],
+  validators: Array<(value: unknown) => boolean>,
+  settings: { numRuns: number; seed: number; examples: Array<[unknown[]]> },
+): unknown[][] {
+  const planned: unknown[][] = [];
+  fc.check(
+    fc.property(fc.tuple(...arbitraries), (args: unknown[]) => {
+      fc.pre(validators.every((validate, i) => validate(args[i])));
+      planned.push(args);
+      return true;
+    }),
+    settings,
+  );
+  return planned;
+}
+
+/**
+ * The outcomes of planned inputs, fetched a batch at a time as the run reaches them. `next` answers for the run's
+ * next input when it is the planned one (compared by value), otherwise undefined (the caller calls it alone). A
+ * batch that ends early (a timeout or crash stops it) leaves the inputs after it unplanned.
+ */
+export class PlannedCalls {
+  private readonly outcomes: CallOutcome[] = [];
+  private position = 0;
+  private batches = 0;
+  private spentMs = 0;
+  /** The run left the plan (an input that was not the planned one), or a batch stopped early: nothing more is batched. */
+  private done = false;
+
+  constructor(
+    private readonly planned: readonly unknown[][],
+    private readonly run: (list: unknown[][]) => Promise<CallOutcome[]>,
+  ) {}
+
+  async next(args: unknown[]): Promise<CallOutcome | undefined> {
+    const index = this.position++;
+    const expected = this.planned[index];
+    if (expected === undefined || show(expected, 100_000) !== show(args, 100_000)) {
+      this.done = true;
+      return undefined;
+    }
+    if (index >= this.outcomes.length) {
+      if (this.done) return undefined;
+      const list = this.planned.slice(index, index + this.batchSize());
+      const outcomes = await this.run(list);
+      for (const outcome of outcomes) this.spentMs += 'ms' in outcome ? outcome.ms : 0;
+      this.outcomes.push(...outcomes);
+      // stopped at a timeout or crash (its outcome is the last one): the run fails there, nothing after it runs
+      if (outcomes.length < list.length) this.done = true;
+    }
+    return this.outcomes[index];
+  }
+
+  private batchSize(): number {
+    const size = BATCH_SIZES[Math.min(this.batches++, BATCH_SIZES.length - 1)]!;
+    if (this.outcomes.length === 0) return size;
+    const perCall = Math.max(this.spentMs / this.outcomes.length, 0.01);
+    return Math.max(1, Math.min(size, Math.floor(BATCH_TARGET_MS / perCall)));
+  }
 }
 
 /**
@@ -185,6 +275,7 @@ async function checkRejectsInvalid(
   const expected = exported.rejectsInvalid!;
   // The other params at several valid values: a check that only runs on some paths (an inexact division, a
   // non-empty list) is the defect this looks for.
+  const probes: Array<{ args: unknown[]; invalid: unknown; param: number }> = [];
   for (const [i, schema] of schemas.entries()) {
     const others = [base];
     const neighbour = schemas.length > 1 ? (i === 0 ? 1 : 0) : -1;
@@ -196,18 +287,25 @@ async function checkRejectsInvalid(
     for (const invalid of invalidValues(schema).filter((value) => !validators[i]!(value))) {
       for (const tuple of others) {
         if (!tuple.every((value, j) => j === i || validators[j]!(value))) continue;
-        const args = tuple.map((b, j) => (j === i ? invalid : b));
-        const outcome = await worker.call(exported.name, args);
-        const call = `${exported.name}(${args.map((a) => show(a, 60)).join(', ')})`;
-        const param = exported.params[i]?.name ?? `#${i + 1}`;
-        if (outcome.kind === 'threw' && errorMatches(outcome.error, [expected])) continue;
-        if (outcome.kind === 'timeout' || outcome.kind === 'crashed' || outcome.kind === 'missing') return undefined;
-        const what = outcome.kind === 'threw' ? `threw ${describeThrown(outcome.error)}` : `returned ${outcome.unserializable ?? show(outcome.value, 120)}`;
-        return {
-          message: `${call} ${what}, but ${show(invalid)} is not a valid ${param} (outside its contract) and the spec says ${exported.name} rejects invalid arguments with ${expected} (rejectsInvalid); reject it on every path, before any other work`,
-          args,
-        };
+        probes.push({ args: tuple.map((b, j) => (j === i ? invalid : b)), invalid, param: i });
       }
+    }
+  }
+  // in batches, judged in order: the first probe that is not rejected is the finding
+  for (let start = 0; start < probes.length; start += 64) {
+    const chunk = probes.slice(start, start + 64);
+    const outcomes = await worker.callBatch(exported.name, chunk.map((probe) => probe.args));
+    for (const [k, outcome] of outcomes.entries()) {
+      const { args, invalid, param: i } = chunk[k]!;
+      const call = `${exported.name}(${args.map((a) => show(a, 60)).join(', ')})`;
+      const param = exported.params[i]?.name ?? `#${i + 1}`;
+      if (outcome.kind === 'threw' && errorMatches(outcome.error, [expected])) continue;
+      if (outcome.kind === 'timeout' || outcome.kind === 'crashed' || outcome.kind === 'missing') return undefined;
+      const what = outcome.kind === 'threw' ? `threw ${describeThrown(outcome.error)}` : `returned ${outcome.unserializable ?? show(outcome.value, 120)}`;
+      return {
+        message: `${call} ${what}, but ${show(invalid)} is not a valid ${param} (outside its contract) and the spec says ${exported.name} rejects invalid arguments with ${expected} (rejectsInvalid); reject it on every path, before any other work`,
+        args,
+      };
     }
   }
   return undefined;

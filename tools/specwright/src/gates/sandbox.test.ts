@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureWorkspace, type FixtureWorkspace } from './__fixtures__/workspace';
-import { DEFAULT_SANDBOX_SETTINGS, SandboxWorker, stageCode, type SandboxSettings } from './sandbox';
+import { DEFAULT_SANDBOX_SETTINGS, SandboxPool, SandboxWorker, stageCode, type SandboxSettings } from './sandbox';
 import { permissionFlag } from './util';
 
 let ws: FixtureWorkspace;
@@ -188,5 +188,101 @@ describe('SandboxWorker', () => {
   it('describes values that are not data', async () => {
     const w = await worker('export const fn = () => () => 1;');
     expect(await w.call('fn', [])).toMatchObject({ kind: 'returned', unserializable: expect.stringContaining('[object Function]') });
+  });
+});
+
+describe('SandboxWorker batches', () => {
+  const BUSY = 'export function busy(ms: number): number { const end = Date.now() + ms; while (Date.now() < end) {} return ms; }\n';
+
+  it('makes many calls with one message, each with its own budget, and stops at the first timeout', async () => {
+    const w = await worker(`${BUSY}export function spin(): number { for (;;) {} }\nexport const one = () => 1;`, { callTimeoutMs: 400 });
+    // three calls of 250 ms: longer than one budget together, each well inside its own
+    const slow = await w.callBatch('busy', [[250], [250], [250]]);
+    expect(slow.map((o) => o.kind)).toEqual(['returned', 'returned', 'returned']);
+    const mixed = await w.callMany([
+      { name: 'one', args: [] },
+      { name: 'nope', args: [] },
+      { name: 'spin', args: [] },
+      { name: 'one', args: [] },
+    ]);
+    // a missing export is that call's outcome; the timeout ends the batch (the call after it never ran)
+    expect(mixed).toEqual([
+      expect.objectContaining({ kind: 'returned', value: 1 }),
+      expect.objectContaining({ kind: 'missing' }),
+      { kind: 'timeout', ms: 400 },
+    ]);
+    expect(await w.call('one', [])).toMatchObject({ kind: 'returned', value: 1 });
+    expect(w.spawned).toBe(2);
+  });
+
+  it('does not blame the candidate for answers the parent was too busy to read', async () => {
+    const w = await worker('export const one = () => 1;', { callTimeoutMs: 300 });
+    expect(await w.call('one', [])).toMatchObject({ kind: 'returned' });
+    const pending = w.callBatch('one', [[], [], []]);
+    // the parent holds the thread past the budget (a type check of another spec) while the answers arrive
+    await new Promise((resolve) => setImmediate(resolve));
+    const end = Date.now() + 700;
+    while (Date.now() < end) {
+      /* busy */
+    }
+    expect((await pending).map((o) => o.kind)).toEqual(['returned', 'returned', 'returned']);
+    expect(w.spawned).toBe(1);
+  });
+
+  it('carries on after a crash in a fresh child when asked for every outcome (callEach)', async () => {
+    const w = await worker('export const quit = () => process.exit(3);\nexport const one = () => 1;');
+    const outcomes = await w.callEach([
+      { name: 'one', args: [] },
+      { name: 'quit', args: [] },
+      { name: 'one', args: [] },
+    ]);
+    expect(outcomes.map((o) => o.kind)).toEqual(['returned', 'crashed', 'returned']);
+    expect(w.spawned).toBe(2);
+  });
+});
+
+describe('SandboxPool', () => {
+  const STATEFUL =
+    'let calls = 0;\nexport function bump(): number[] { calls++; const g = globalThis as Record<string, unknown>; const seen = g["marker"] === undefined ? 0 : 1; g["marker"] = 1; return [calls, seen, process.pid]; }\n';
+
+  it('gives every candidate a child of its own: one child serves all its gates, none sees another candidate\'s state', async () => {
+    const pool = new SandboxPool({ ...DEFAULT_SANDBOX_SETTINGS, callTimeoutMs: 2000 });
+    const first = ws.input('money/allocate', { content: STATEFUL });
+    const second = ws.input('money/allocate', { content: STATEFUL });
+    try {
+      pool.beginScope(first, { prewarm: true });
+      pool.beginScope(second, { prewarm: true });
+      // the child is spawned by beginScope itself, before anything else gets the thread
+      const bump = (input: typeof first) => pool.use(input, async (w) => (await w.call('bump', [])) as { kind: string; value: number[] });
+      const a1 = await bump(first);
+      const a2 = await bump(first);
+      const b1 = await bump(second);
+      expect(a1.value.slice(0, 2)).toEqual([1, 0]);
+      expect(a2.value.slice(0, 2)).toEqual([2, 1]); // same child across gates
+      expect(b1.value.slice(0, 2)).toEqual([1, 0]); // fresh module state and globals
+      const dirs = await Promise.all([first, second].map((input) => pool.use(input, async (w) => w.code.dir)));
+      expect(dirs[0]).not.toBe(dirs[1]);
+      // a companion (the purity gate's second locale) starts on the candidate's staging and closes with the scope
+      pool.prewarmWithEnv(first, { TZ: 'Pacific/Chatham' }, () => true);
+      const companionPid = await pool.useWithEnv(first, { TZ: 'Pacific/Chatham' }, async (_w, variant) => {
+        await variant.call('bump', []);
+        return variant.pid;
+      });
+      const pids = await Promise.all([first, second].map((input) => pool.use(input, async (w) => w.pid)));
+      await pool.endScope(first);
+      await pool.endScope(second);
+      const alive = (pid: number | undefined) => {
+        try {
+          process.kill(pid!, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (const pid of [...pids, companionPid]) expect(alive(pid)).toBe(false);
+      for (const dir of dirs) expect(fs.existsSync(dir)).toBe(false);
+    } finally {
+      await pool.dispose();
+    }
   });
 });

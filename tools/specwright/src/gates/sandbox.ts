@@ -10,6 +10,7 @@ export {
   RUNNER_FILE,
   SandboxWorker,
   type CallChecks,
+  type PlannedCall,
   type CallOutcome,
   type InvariantFailure,
   type PurityReport,

@@ -7,9 +7,9 @@ import type { GateName, GateVerdict } from '../types';
 import type { Gate, GateInput, GateSession } from './gate';
 import { GateContext, type GateSessionOptions, type SessionGateName } from './context';
 import { createCostGate, prefetchRegexAnalysis } from './cost';
-import { createDifferentialGate } from './differential';
+import { createDifferentialGate, prepareDifferential } from './differential';
 import { createExamplesGate } from './examples';
-import { createPurityGate } from './locale';
+import { createPurityGate, preparePurity } from './locale';
 import { createPropertiesGate } from './properties';
 import { createSafetyGate } from './safety';
 import { createTestsGate } from './tests';
@@ -60,13 +60,22 @@ export function createGateSession(workspaceRoot: string, options: GateSessionOpt
 export async function runGates(session: GateSession, input: GateInput): Promise<GateVerdict[]> {
   const verdicts: GateVerdict[] = [];
   const context = (session as Partial<SpecwrightGateSession>).context;
-  // the sandbox child starts while types and safety run (it loads no candidate code before the first call)
+  // the sandbox child starts (synchronously) before types and safety run, so it boots while they hold the thread;
+  // it loads no candidate code before the first call
   const sandboxGates = session.gates.some((gate) => gate.name === 'examples' || gate.name === 'properties');
   context?.sandbox.beginScope(input, { prewarm: sandboxGates && input.spec.spec.exports.length > 0 });
   if (context?.options.gates.cost) prefetchRegexAnalysis(input.files, input.workspaceRoot);
   let blockedBy: GateName | undefined;
+  let prepared = false;
   try {
     for (const gate of session.gates) {
+      // Past the blocking gates: the children the purity and differential gates compare against start now, while
+      // the examples and properties run (not earlier: a candidate that fails to type-check never needs them).
+      if (context && !prepared && !gate.blocking && !blockedBy && !input.signal?.aborted) {
+        prepared = true;
+        preparePurity(context, input);
+        prepareDifferential(context, input);
+      }
       // A candidate that did not terminate has cost its one timeout: running more of it would only cost more.
       const hung = context?.sandbox.hungOn(input);
       if (blockedBy || hung || input.signal?.aborted) {

@@ -1,15 +1,20 @@
 /**
- * The pool: one worker per gate input (spec × attempt), shared by the examples and properties gates, kept alive
- * across gates while `runGates` holds a scope on the input.
+ * The pool: one worker per gate input (spec × attempt), shared by every gate that runs the candidate (examples,
+ * properties, cost, the purity and differential comparisons), kept alive across gates while `runGates` holds a
+ * scope on the input. A worker — and so a child process and a staging folder — never serves two inputs: each
+ * candidate gets fresh isolation. Besides it, an input may have companions: children on other code or with another
+ * environment (the reviewed version for the differential gate, a second locale for the purity gate), started
+ * ahead of their gate and closed with the input's scope.
  */
 import type { GateInput } from '../gate';
 import { invariantsModuleSource } from '../invariants';
 import { sweepStaleStaging } from '../reaper';
-import { stageCode } from './staging';
+import { stageCodeSync, type StagedCode } from './staging';
 import { SandboxWorker, type SandboxSettings } from './worker';
 
 export class SandboxPool {
   private readonly workers = new WeakMap<GateInput, Promise<SandboxWorker>>();
+  private readonly companions = new WeakMap<GateInput, Map<string, Promise<SandboxWorker | undefined>>>();
   private readonly scoped = new WeakSet<GateInput>();
   private readonly live = new Set<SandboxWorker>();
   private readonly hung = new WeakMap<GateInput, string>();
@@ -24,15 +29,12 @@ export class SandboxPool {
 
   /**
    * Keep the worker of `input` alive across gates until `endScope` (runGates does this). With `prewarm`, the
-   * candidate is staged and its child started now, while the gates before the sandbox ones run.
+   * candidate is staged and its child started now, synchronously, so the child boots while the types gate holds
+   * the event loop; no candidate code runs before the first call.
    */
   beginScope(input: GateInput, options: { prewarm?: boolean } = {}): void {
     this.scoped.add(input);
-    if (options.prewarm) {
-      this.worker(input)
-        .then((worker) => worker.prewarm())
-        .catch(() => undefined);
-    }
+    if (options.prewarm) this.worker(input, { start: true }).catch(() => undefined);
   }
 
   async endScope(input: GateInput): Promise<void> {
@@ -40,32 +42,95 @@ export class SandboxPool {
     await this.release(input);
   }
 
-  private worker(input: GateInput): Promise<SandboxWorker> {
+  /** The input's worker; staged, created (and with `start`, spawned) synchronously on first use (a staging failure is the promise's). */
+  private worker(input: GateInput, options: { start?: boolean } = {}): Promise<SandboxWorker> {
     let worker = this.workers.get(input);
     if (!worker) {
-      const invariantsSource = invariantsModuleSource(input.spec.spec);
-      worker = stageCode({ workspaceRoot: input.workspaceRoot, files: input.files, tmpRoot: this.tmpRoot, ...(invariantsSource ? { invariantsSource } : {}) }).then((code) => {
-        const constraints = input.spec.spec.constraints;
-        const created = new SandboxWorker(code, this.settings, constraints?.capabilities ?? [], input.workspaceRoot, { pure: constraints?.pure === true });
+      try {
+        const invariantsSource = invariantsModuleSource(input.spec.spec);
+        const code = stageCodeSync({ workspaceRoot: input.workspaceRoot, files: input.files, tmpRoot: this.tmpRoot, ...(invariantsSource ? { invariantsSource } : {}) });
+        const created = this.adopt(input, this.create(input, code));
         created.onHang = (description) => this.markHung(input, description);
-        this.live.add(created);
-        input.signal?.addEventListener('abort', () => void created.close(), { once: true });
-        return created;
-      });
+        // spawned here, not in a callback: a callback would wait for whatever holds the thread next
+        if (options.start) created.prewarm();
+        worker = Promise.resolve(created);
+      } catch (error) {
+        worker = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        worker.catch(() => undefined);
+      }
       this.workers.set(input, worker);
     }
     return worker;
   }
 
+  /** A worker for `code` with the input's capabilities and purity (and `env` added to its environment). */
+  private create(input: GateInput, code: StagedCode, options: { env?: Record<string, string>; sharedCode?: boolean } = {}): SandboxWorker {
+    const constraints = input.spec.spec.constraints;
+    return new SandboxWorker(code, this.settings, constraints?.capabilities ?? [], input.workspaceRoot, { pure: constraints?.pure === true, ...options });
+  }
+
+  private adopt(input: GateInput, worker: SandboxWorker): SandboxWorker {
+    this.live.add(worker);
+    input.signal?.addEventListener('abort', () => void worker.close(), { once: true });
+    return worker;
+  }
+
   private async release(input: GateInput): Promise<void> {
     const worker = this.workers.get(input);
-    if (!worker) return;
+    const companions = this.companions.get(input);
     this.workers.delete(input);
-    const resolved = await worker.catch(() => undefined);
-    if (resolved) {
-      this.live.delete(resolved);
-      await resolved.close();
+    this.companions.delete(input);
+    // companions first: one may share the main worker's staging folder, which the main worker removes
+    for (const companion of companions?.values() ?? []) {
+      const resolved = await companion.catch(() => undefined);
+      if (resolved) await this.close(resolved);
     }
+    const resolved = await worker?.catch(() => undefined);
+    if (resolved) await this.close(resolved);
+  }
+
+  private async close(worker: SandboxWorker): Promise<void> {
+    this.live.delete(worker);
+    await worker.close();
+  }
+
+  /**
+   * A companion child of `input` named `key`, made by `make` on first use (undefined: none) and started at once
+   * unless `start: false` (then at its first call); it lives until the input's scope ends (or until the `use` that
+   * asked for it returns, when the input is not in a scope).
+   */
+  companion(input: GateInput, key: string, make: () => Promise<SandboxWorker | undefined>, options: { start?: boolean } = {}): Promise<SandboxWorker | undefined> {
+    let byKey = this.companions.get(input);
+    if (!byKey) this.companions.set(input, (byKey = new Map()));
+    let found = byKey.get(key);
+    if (!found) {
+      found = make()
+        .then((worker) => {
+          if (!worker) return undefined;
+          this.adopt(input, worker);
+          // the scope ended while it was being made: nobody will close it later
+          if (this.companions.get(input)?.get(key) !== found) {
+            void this.close(worker);
+            return undefined;
+          }
+          if (options.start !== false) worker.prewarm();
+          return worker;
+        })
+        .catch(() => undefined);
+      byKey.set(key, found);
+    }
+    return found;
+  }
+
+  /**
+   * Starts, ahead of the purity gate, the child that runs the input's candidate with `env` added (time zone,
+   * locale), on the worker's staging; `when` decides from the staged code whether that run is needed at all.
+   */
+  prewarmWithEnv(input: GateInput, env: Record<string, string>, when: (code: StagedCode) => boolean): void {
+    void this.companion(input, envKey(env), async () => {
+      const worker = await this.worker(input);
+      return when(worker.code) ? this.create(input, worker.code, { env, sharedCode: true }) : undefined;
+    });
   }
 
   /** Records that the candidate of `input` hung (a call timed out); later gates can avoid running it unbounded. */
@@ -80,17 +145,19 @@ export class SandboxPool {
 
   /**
    * Runs `fn` with the worker of `input` and a second child on the same staged code whose environment adds `env`
-   * (time zone, locale); the second child is closed afterwards, the staging stays with the first.
+   * (time zone, locale): the one `prewarmWithEnv` started, or a new one.
    */
   async useWithEnv<T>(input: GateInput, env: Record<string, string>, fn: (worker: SandboxWorker, variant: SandboxWorker) => Promise<T>): Promise<T> {
     return this.use(input, async (worker) => {
-      const constraints = input.spec.spec.constraints;
-      const variant = new SandboxWorker(worker.code, this.settings, constraints?.capabilities ?? [], input.workspaceRoot, { pure: constraints?.pure === true, env, sharedCode: true });
-      try {
-        return await fn(worker, variant);
-      } finally {
-        await variant.close();
+      const key = envKey(env);
+      let variant = await this.companions.get(input)?.get(key);
+      if (!variant) {
+        // not started ahead (or not needed then): a companion now, started by its first call, closed with the scope
+        this.companions.get(input)?.delete(key);
+        variant = await this.companion(input, key, async () => this.create(input, worker.code, { env, sharedCode: true }), { start: false });
       }
+      if (!variant) throw new Error('the sandbox could not start the second-locale child');
+      return fn(worker, variant);
     });
   }
 
@@ -108,4 +175,8 @@ export class SandboxPool {
     await Promise.all([...this.live].map((worker) => worker.close()));
     this.live.clear();
   }
+}
+
+function envKey(env: Record<string, string>): string {
+  return `env:${JSON.stringify(Object.entries(env).sort())}`;
 }

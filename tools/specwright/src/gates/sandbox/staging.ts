@@ -59,9 +59,17 @@ function stagedName(file: string): string {
 }
 
 export async function stageCode(options: StageOptions): Promise<StagedCode> {
+  return stageCodeSync(options);
+}
+
+/**
+ * `stageCode` without giving up the thread: the pool stages a candidate and starts its child before the types gate
+ * (synchronous, seconds) holds the event loop, so the child boots while the candidate is type-checked.
+ */
+export function stageCodeSync(options: StageOptions): StagedCode {
   const { workspaceRoot, files } = options;
-  const created = await fs.promises.mkdtemp(path.join(options.tmpRoot ?? os.tmpdir(), 'specwright-sandbox-'));
-  const dir = await fs.promises.realpath(created);
+  const created = fs.mkdtempSync(path.join(options.tmpRoot ?? os.tmpdir(), 'specwright-sandbox-'));
+  const dir = fs.realpathSync(created);
   trackDir(dir);
   markOwner(dir);
   const codeRoot = path.join(dir, 'ws');
@@ -69,14 +77,14 @@ export async function stageCode(options: StageOptions): Promise<StagedCode> {
   const read = (file: string): string => files.get(file) ?? fs.readFileSync(toAbsolute(workspaceRoot, file), 'utf8');
   const readGrants = new Set<string>([dir]);
   const invariants = options.invariantsSource === undefined ? undefined : path.join(dir, 'invariants.cjs');
-  if (invariants) await fs.promises.writeFile(invariants, options.invariantsSource!);
+  if (invariants) fs.writeFileSync(invariants, options.invariantsSource!);
   const nodeModules = path.join(workspaceRoot, 'node_modules');
   if (fs.existsSync(nodeModules)) {
     readGrants.add(nodeModules);
     readGrants.add(fs.realpathSync(nodeModules));
-    await fs.promises.symlink(nodeModules, path.join(dir, 'node_modules'), 'dir');
+    fs.symlinkSync(nodeModules, path.join(dir, 'node_modules'), 'dir');
   }
-  await fs.promises.writeFile(path.join(dir, 'package.json'), '{ "type": "commonjs", "private": true }\n');
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs", "private": true }\n');
 
   const sources = new Map<string, string>();
   const queue = [...files.keys()].filter((f) => isCodeFile(f) || f.endsWith('.json'));
@@ -87,14 +95,14 @@ export async function stageCode(options: StageOptions): Promise<StagedCode> {
     if (done.has(file)) continue;
     done.add(file);
     const target = path.join(codeRoot, ...stagedName(file).split('/'));
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    fs.mkdirSync(path.dirname(target), { recursive: true });
     sources.set(target, file);
     const text = read(file);
     if (file.endsWith('.json')) {
-      await fs.promises.writeFile(target, text);
+      fs.writeFileSync(target, text);
       continue;
     }
-    const output = ts.transpileModule(text, { fileName: posix.basename(file), compilerOptions: STAGE_COMPILER_OPTIONS }).outputText;
+    const output = transpiled(file, text);
     const rewritten = rewriteRequires(output, (specifier) => {
       let resolved: string | undefined;
       if (isRelativeSpecifier(specifier)) {
@@ -113,7 +121,7 @@ export async function stageCode(options: StageOptions): Promise<StagedCode> {
       if (!relative.startsWith('.')) relative = `./${relative}`;
       return relative;
     });
-    await fs.promises.writeFile(target, rewritten);
+    fs.writeFileSync(target, rewritten);
   }
   return {
     dir,
@@ -126,6 +134,26 @@ export async function stageCode(options: StageOptions): Promise<StagedCode> {
       untrackDir(dir);
     },
   };
+}
+
+/**
+ * The CommonJS of a module, remembered by name and content for the process: a dependency (a types file, a
+ * workspace package) is staged again for every candidate and attempt that reaches it, unchanged. The inline source
+ * map names the file by its base name, so that is part of the key. Bounded: the oldest entries go first.
+ */
+const TRANSPILED = new Map<string, string>();
+const TRANSPILED_MAX = 500;
+
+function transpiled(file: string, text: string): string {
+  const fileName = posix.basename(file);
+  const key = `${fileName}\0${text}`;
+  let output = TRANSPILED.get(key);
+  if (output === undefined) {
+    output = ts.transpileModule(text, { fileName, compilerOptions: STAGE_COMPILER_OPTIONS }).outputText;
+    if (TRANSPILED.size >= TRANSPILED_MAX) TRANSPILED.delete(TRANSPILED.keys().next().value!);
+    TRANSPILED.set(key, output);
+  }
+  return output;
 }
 
 /** Rewrites the string argument of every `require("…")` call in CommonJS output; `map` returns undefined to keep it. */

@@ -58,6 +58,13 @@ export interface CallChecks {
   invariants?: boolean;
 }
 
+/** One call of a batch (`callMany`). */
+export interface PlannedCall {
+  name: string;
+  args: unknown[];
+  checks?: CallChecks;
+}
+
 export type CallOutcome =
   | { kind: 'returned'; value: unknown; ms: number; cpuMs?: number; unserializable?: string; purity?: PurityReport; invariants?: InvariantFailure[] }
   | { kind: 'threw'; error: ThrownError; ms: number; purity?: PurityReport }
@@ -83,6 +90,8 @@ type Ready = { ok: true; exports: string[] } | { ok: false; message: string };
 interface ChildMessage {
   t: string;
   id?: number;
+  /** The position of the call in its batch. */
+  index?: number;
   ok?: boolean;
   value?: unknown;
   error?: ThrownError;
@@ -146,6 +155,43 @@ export class SandboxWorker {
     const next = this.chain.then(() => this.callNow(name, args, timeoutMs, checks));
     this.chain = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Makes many calls with one message: the child answers each call as soon as it ends, so there is no round trip
+   * between calls. Every call keeps its own wall-clock budget (timed from the answer before it). The outcomes come
+   * back in order and stop at the first timeout or crash: that outcome is the last one, the calls after it did not
+   * run (the next call starts a fresh child).
+   */
+  callMany(calls: readonly PlannedCall[], timeoutMs = this.settings.callTimeoutMs): Promise<CallOutcome[]> {
+    const next = this.chain.then(() => this.callManyNow(calls, timeoutMs));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** `callMany` for one export and its checks. */
+  callBatch(name: string, argsList: readonly unknown[][], timeoutMs = this.settings.callTimeoutMs, checks?: CallChecks): Promise<CallOutcome[]> {
+    return this.callMany(
+      argsList.map((args) => ({ name, args, ...(checks ? { checks } : {}) })),
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Every call's outcome, as if each were made alone: batches of `callMany`, a fresh batch after a crash (and after
+   * a timeout unless `stopAtTimeout`, where the outcomes end with the timeout).
+   */
+  async callEach(calls: readonly PlannedCall[], options: { timeoutMs?: number; stopAtTimeout?: boolean; batchSize?: number } = {}): Promise<CallOutcome[]> {
+    const outcomes: CallOutcome[] = [];
+    const size = options.batchSize ?? 64;
+    while (outcomes.length < calls.length) {
+      const got = await this.callMany(calls.slice(outcomes.length, outcomes.length + size), options.timeoutMs);
+      outcomes.push(...got);
+      const last = got[got.length - 1];
+      if (got.length === 0 || (last?.kind === 'timeout' && options.stopAtTimeout)) break;
+      if (last?.kind === 'crashed' && this.spawned > this.settings.maxRestarts) break;
+    }
+    return outcomes;
   }
 
   /** The functions the candidate exports (after loading), or the load failure. */
@@ -287,49 +333,90 @@ export class SandboxWorker {
   }
 
   private async callNow(name: string, args: unknown[], timeoutMs: number, checks?: CallChecks): Promise<CallOutcome> {
+    const outcomes = await this.exchange([{ name, args }], timeoutMs, (id) => ({ t: 'call', id, name, args, ...(checks ? { checks } : {}) }));
+    return outcomes[0]!;
+  }
+
+  private async callManyNow(calls: readonly PlannedCall[], timeoutMs: number): Promise<CallOutcome[]> {
+    if (calls.length === 0) return [];
+    return this.exchange(calls, timeoutMs, (id) => ({ t: 'batch', id, calls }));
+  }
+
+  /**
+   * Sends one message that asks for `calls.length` calls and collects their answers in order. The budget of
+   * each call runs from the answer before it; when it runs out the child's group is killed and that call is
+   * reported as timed out. Before killing, pending answers get one more turn of the event loop: a parent that was
+   * busy (a type check of another spec) must not blame the candidate for answers it has not read yet.
+   */
+  private async exchange(calls: readonly PlannedCall[], timeoutMs: number, message: (id: number) => Record<string, unknown>): Promise<CallOutcome[]> {
     const ready = await this.ensure();
-    if (!ready.ok) return { kind: 'crashed', message: ready.message };
+    if (!ready.ok) return [{ kind: 'crashed', message: ready.message }];
     const child = this.child;
-    if (!child) return { kind: 'crashed', message: `the sandbox exited${this.tail()}` };
+    if (!child) return [{ kind: 'crashed', message: `the sandbox exited${this.tail()}` }];
     const id = ++this.sequence;
-    return new Promise<CallOutcome>((resolve) => {
-      const finish = (outcome: CallOutcome): void => {
+    const outcomes: CallOutcome[] = [];
+    return new Promise<CallOutcome[]>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      let done = false;
+      const finish = (last?: CallOutcome): void => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
+        if (last) outcomes.push(last);
         this.listener = undefined;
         this.exitListener = undefined;
-        resolve(outcome);
+        resolve(outcomes);
       };
-      const timer = setTimeout(() => {
-        this.kill();
-        finish({ kind: 'timeout', ms: timeoutMs });
-      }, timeoutMs);
-      this.exitListener = (code, signal) => finish({ kind: 'crashed', message: `the sandbox exited during the call (${signal ?? `code ${code}`})${this.tail()}` });
-      this.listener = (message) => {
-        if (message.t !== 'result' || message.id !== id) return;
-        if (message.missing) {
-          finish({ kind: 'missing', message: `the candidate does not export a function '${name}' (it exports: ${(message.available ?? []).join(', ') || 'none'})` });
-        } else if (message.denials && message.denials.length > 0) {
-          // whatever the call did with the denial (caught it, returned a fallback), using the capability is the defect
-          finish({ kind: 'threw', error: this.denialError(message.denials), ms: message.ms ?? 0 });
-        } else if (message.ok) {
-          const unserializable = message.unserializable === undefined ? {} : { unserializable: scrubCandidateText(message.unserializable, 200) };
-          finish({
-            kind: 'returned',
-            value: message.value,
-            ms: message.ms ?? 0,
-            ...(message.cpuMs !== undefined ? { cpuMs: message.cpuMs } : {}),
-            ...unserializable,
-            ...(message.purity ? { purity: message.purity } : {}),
-            ...(message.invariants ? { invariants: message.invariants } : {}),
+      const arm = (): void => {
+        clearTimeout(timer);
+        const answered = outcomes.length;
+        timer = setTimeout(() => {
+          setImmediate(() => {
+            if (done || outcomes.length !== answered) return;
+            this.kill();
+            finish({ kind: 'timeout', ms: timeoutMs });
           });
-        } else finish({ kind: 'threw', error: this.mapError(message.error ?? { chain: [] }), ms: message.ms ?? 0, ...(message.purity ? { purity: message.purity } : {}) });
+        }, timeoutMs);
+      };
+      arm();
+      this.exitListener = (code, signal) => finish({ kind: 'crashed', message: `the sandbox exited during the call (${signal ?? `code ${code}`})${this.tail()}` });
+      this.listener = (answer) => {
+        if (answer.t !== 'result' || answer.id !== id || done) return;
+        if ((answer.index ?? 0) !== outcomes.length) return;
+        outcomes.push(this.outcome(calls[outcomes.length]!.name, answer));
+        if (outcomes.length === calls.length) finish();
+        else arm();
       };
       try {
-        child.send({ t: 'call', id, name, args, ...(checks ? { checks } : {}) });
+        child.send(message(id));
       } catch (error) {
         finish({ kind: 'crashed', message: `could not send the call to the sandbox: ${String(error)}` });
       }
     });
+  }
+
+  /** What the child's answer to one call means. */
+  private outcome(name: string, message: ChildMessage): CallOutcome {
+    if (message.missing) {
+      return { kind: 'missing', message: `the candidate does not export a function '${name}' (it exports: ${(message.available ?? []).join(', ') || 'none'})` };
+    }
+    if (message.denials && message.denials.length > 0) {
+      // whatever the call did with the denial (caught it, returned a fallback), using the capability is the defect
+      return { kind: 'threw', error: this.denialError(message.denials), ms: message.ms ?? 0 };
+    }
+    if (message.ok) {
+      const unserializable = message.unserializable === undefined ? {} : { unserializable: scrubCandidateText(message.unserializable, 200) };
+      return {
+        kind: 'returned',
+        value: message.value,
+        ms: message.ms ?? 0,
+        ...(message.cpuMs !== undefined ? { cpuMs: message.cpuMs } : {}),
+        ...unserializable,
+        ...(message.purity ? { purity: message.purity } : {}),
+        ...(message.invariants ? { invariants: message.invariants } : {}),
+      };
+    }
+    return { kind: 'threw', error: this.mapError(message.error ?? { chain: [] }), ms: message.ms ?? 0, ...(message.purity ? { purity: message.purity } : {}) };
   }
 
   /** Staged paths → workspace-relative ones. */
