@@ -1,6 +1,6 @@
 import type { SpecFailure } from './load';
 import { formatCost } from './runs/cost';
-import type { SpecOutcome } from './sinks';
+import type { SpecOutcome } from './types';
 
 /** How a problem that is not a spec's outcome shows in the table's state column. */
 function problemState(failure: SpecFailure): string {

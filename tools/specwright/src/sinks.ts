@@ -17,22 +17,9 @@ import { formatSummary, spendTotals } from './report';
 import { workspacePrices } from './runs/cost';
 import { RunLog } from './runs/log';
 import { orphanedLockEntries, type RunSnapshot } from './snapshot';
-import type { FingerprintedSpec, PlannedSpec, TokenUsage } from './types';
+import type { FingerprintedSpec, PlannedSpec, SpecOutcome, TokenUsage } from './types';
 
-/** What one spec's run came to: one row of the summary table. */
-export interface SpecOutcome {
-  id: string;
-  file: string;
-  state: PlannedSpec['state'];
-  result: 'fresh' | 'regenerated' | 'unchanged' | 'would-generate' | 'failed' | 'drifted' | 'out-of-date' | 'skipped';
-  attempts: number;
-  usage: TokenUsage;
-  /** The usage came from recordings (replay): recorded once, not spent by this run. */
-  replayed?: boolean;
-  seconds: number;
-  /** For failures and problems: what is wrong and how to fix it. */
-  message?: string;
-}
+export type { SpecOutcome } from './types';
 
 export interface SinkContext {
   workspaceRoot: string;

@@ -207,3 +207,18 @@ export interface AttemptRecord {
   /** The tokens this attempt's request cost (absent when the provider failed before any answer). */
   usage?: TokenUsage;
 }
+
+/** What one spec's run came to: one row of the summary table. */
+export interface SpecOutcome {
+  id: string;
+  file: string;
+  state: SpecState;
+  result: 'fresh' | 'regenerated' | 'unchanged' | 'would-generate' | 'failed' | 'drifted' | 'out-of-date' | 'skipped';
+  attempts: number;
+  usage: TokenUsage;
+  /** The usage came from recordings (replay): recorded once, not spent by this run. */
+  replayed?: boolean;
+  seconds: number;
+  /** For failures and problems: what is wrong and how to fix it. */
+  message?: string;
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_JSON, ROUND_IMPL, ROUND_SPEC, tempWorkspace, type TempWorkspace } from '../test/fixtures';
 import type { GateRunner } from './generate';
 import { createGateRunner, type GateRunnerHandle } from './gate-runner';
-import type { TestsBatch } from './gates/tests';
+import { TestsBatch } from './gates/tests';
 import { normalizeOptions } from './options';
 import { verifySpecs } from './verify';
 
@@ -50,7 +50,8 @@ describe('verifySpecs: one vitest run per project', () => {
   it("gives each spec the findings of its own test files from a single run of the project's tests", async () => {
     const batches = new Set<TestsBatch>();
     const runner: GateRunner = (input) => {
-      if (input.testsBatch) batches.add(input.testsBatch);
+      // verify hands every spec the one batch it made (a TestsBatch; the gate input only names its interface)
+      if (input.testsBatch instanceof TestsBatch) batches.add(input.testsBatch);
       return gates.run(input);
     };
     const lines: string[] = [];

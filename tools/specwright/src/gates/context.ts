@@ -5,7 +5,7 @@
 import type { ExportSpec, JsonSchema, ResolvedSpec } from '../types';
 import { DEFAULT_SANDBOX_SETTINGS, SandboxPool, type SandboxSettings } from './sandbox';
 import { SchemaValidator } from './schema-validator';
-import { WorkspaceTypeService } from './types';
+import { WorkspaceTypeService } from './type-service';
 
 export type SessionGateName = 'types' | 'safety' | 'examples' | 'properties' | 'purity' | 'cost' | 'differential' | 'tests';
 

@@ -1,5 +1,5 @@
-import type { GateName, GateVerdict, ResolvedSpec } from '../types';
-import type { TestsBatch } from './tests';
+import type { Finding, GateName, GateVerdict, ResolvedSpec } from '../types';
+import type { GateContext } from './context';
 
 /**
  * What every gate sees: one candidate for one spec. The candidate lives only here (and in staging directories the
@@ -13,8 +13,16 @@ export interface GateInput {
   /** Every spec of the workspace by id, so a gate can find `dependsOn` outputs. */
   specsById: ReadonlyMap<string, ResolvedSpec>;
   signal?: AbortSignal;
-  /** verify-spec: the specs of the run whose tests share one vitest run per project (see TestsBatch). */
-  testsBatch?: TestsBatch;
+  /** verify-spec: the specs of the run whose tests share one vitest run per project (TestsBatch in tests.ts). */
+  testsBatch?: SharedTestsRun;
+}
+
+/**
+ * What the tests gate asks of verify-spec's shared tests run: the findings of the input's spec, or `undefined` when
+ * the batch cannot attribute them (the spec then runs alone). Declared here so gate.ts depends on no gate.
+ */
+export interface SharedTestsRun {
+  findingsFor(input: GateInput, context: GateContext): Promise<Finding[] | undefined>;
 }
 
 export interface Gate {

@@ -20,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import ts from 'typescript';
 import type { Capability, Finding, GateVerdict, ResolvedSpec } from '../types';
-import type { Gate, GateInput } from './gate';
+import type { Gate, GateInput, SharedTestsRun } from './gate';
 import type { GateContext } from './context';
 import { markOwner, track, trackDir, untrack, untrackDir } from './reaper';
 import { capabilityAdvice, scrubCandidateText } from './sandbox/denials';
@@ -561,7 +561,7 @@ type BatchOutcome = Map<string, Finding[]>;
  *
  * Generation never batches: every candidate is staged and run alone.
  */
-export class TestsBatch {
+export class TestsBatch implements SharedTestsRun {
   private readonly groups = new Map<string, TestsBatchMember[]>();
   private readonly groupOf = new Map<string, string>();
   private readonly runs = new Map<string, Promise<BatchOutcome | undefined>>();

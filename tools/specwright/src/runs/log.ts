@@ -1,8 +1,7 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptEvent } from '../generate';
-import type { SpecOutcome } from '../sinks';
-import type { TokenUsage } from '../types';
+import type { SpecOutcome, TokenUsage } from '../types';
 import type { Provenance } from '../attribution/provenance';
 import { costOf, formatCost, type PriceTable } from './cost';
 import { ensureLocalDir, LOCAL_DIR } from './local-dir';

@@ -6,18 +6,29 @@
  * environment (the reviewed version for the differential gate, a second locale for the purity gate), started
  * ahead of their gate and closed with the input's scope.
  */
-import type { GateInput } from '../gate';
+import type { ResolvedSpec } from '../../types';
 import { invariantsModuleSource } from '../invariants';
 import { sweepStaleStaging } from '../reaper';
 import { stageCodeSync, type StagedCode } from './staging';
 import { SandboxWorker, type SandboxSettings } from './worker';
 
+/**
+ * What the pool needs of a gate input: the input object itself is the key (one worker per candidate). Declared here
+ * rather than imported from gate.ts, so the sandbox does not depend on the gates that use it.
+ */
+export interface SandboxInput {
+  workspaceRoot: string;
+  spec: ResolvedSpec;
+  files: ReadonlyMap<string, string>;
+  signal?: AbortSignal;
+}
+
 export class SandboxPool {
-  private readonly workers = new WeakMap<GateInput, Promise<SandboxWorker>>();
-  private readonly companions = new WeakMap<GateInput, Map<string, Promise<SandboxWorker | undefined>>>();
-  private readonly scoped = new WeakSet<GateInput>();
+  private readonly workers = new WeakMap<SandboxInput, Promise<SandboxWorker>>();
+  private readonly companions = new WeakMap<SandboxInput, Map<string, Promise<SandboxWorker | undefined>>>();
+  private readonly scoped = new WeakSet<SandboxInput>();
   private readonly live = new Set<SandboxWorker>();
-  private readonly hung = new WeakMap<GateInput, string>();
+  private readonly hung = new WeakMap<SandboxInput, string>();
 
   constructor(
     private readonly settings: SandboxSettings,
@@ -32,18 +43,18 @@ export class SandboxPool {
    * candidate is staged and its child started now, synchronously, so the child boots while the types gate holds
    * the event loop; no candidate code runs before the first call.
    */
-  beginScope(input: GateInput, options: { prewarm?: boolean } = {}): void {
+  beginScope(input: SandboxInput, options: { prewarm?: boolean } = {}): void {
     this.scoped.add(input);
     if (options.prewarm) this.worker(input, { start: true }).catch(() => undefined);
   }
 
-  async endScope(input: GateInput): Promise<void> {
+  async endScope(input: SandboxInput): Promise<void> {
     this.scoped.delete(input);
     await this.release(input);
   }
 
   /** The input's worker; staged, created (and with `start`, spawned) synchronously on first use (a staging failure is the promise's). */
-  private worker(input: GateInput, options: { start?: boolean } = {}): Promise<SandboxWorker> {
+  private worker(input: SandboxInput, options: { start?: boolean } = {}): Promise<SandboxWorker> {
     let worker = this.workers.get(input);
     if (!worker) {
       try {
@@ -64,18 +75,18 @@ export class SandboxPool {
   }
 
   /** A worker for `code` with the input's capabilities and purity (and `env` added to its environment). */
-  private create(input: GateInput, code: StagedCode, options: { env?: Record<string, string>; sharedCode?: boolean } = {}): SandboxWorker {
+  private create(input: SandboxInput, code: StagedCode, options: { env?: Record<string, string>; sharedCode?: boolean } = {}): SandboxWorker {
     const constraints = input.spec.spec.constraints;
     return new SandboxWorker(code, this.settings, constraints?.capabilities ?? [], input.workspaceRoot, { pure: constraints?.pure === true, ...options });
   }
 
-  private adopt(input: GateInput, worker: SandboxWorker): SandboxWorker {
+  private adopt(input: SandboxInput, worker: SandboxWorker): SandboxWorker {
     this.live.add(worker);
     input.signal?.addEventListener('abort', () => void worker.close(), { once: true });
     return worker;
   }
 
-  private async release(input: GateInput): Promise<void> {
+  private async release(input: SandboxInput): Promise<void> {
     const worker = this.workers.get(input);
     const companions = this.companions.get(input);
     this.workers.delete(input);
@@ -99,7 +110,7 @@ export class SandboxPool {
    * unless `start: false` (then at its first call); it lives until the input's scope ends (or until the `use` that
    * asked for it returns, when the input is not in a scope).
    */
-  companion(input: GateInput, key: string, make: () => Promise<SandboxWorker | undefined>, options: { start?: boolean } = {}): Promise<SandboxWorker | undefined> {
+  companion(input: SandboxInput, key: string, make: () => Promise<SandboxWorker | undefined>, options: { start?: boolean } = {}): Promise<SandboxWorker | undefined> {
     let byKey = this.companions.get(input);
     if (!byKey) this.companions.set(input, (byKey = new Map()));
     let found = byKey.get(key);
@@ -126,7 +137,7 @@ export class SandboxPool {
    * Starts, ahead of the purity gate, the child that runs the input's candidate with `env` added (time zone,
    * locale), on the worker's staging; `when` decides from the staged code whether that run is needed at all.
    */
-  prewarmWithEnv(input: GateInput, env: Record<string, string>, when: (code: StagedCode) => boolean): void {
+  prewarmWithEnv(input: SandboxInput, env: Record<string, string>, when: (code: StagedCode) => boolean): void {
     void this.companion(input, envKey(env), async () => {
       const worker = await this.worker(input);
       return when(worker.code) ? this.create(input, worker.code, { env, sharedCode: true }) : undefined;
@@ -134,12 +145,12 @@ export class SandboxPool {
   }
 
   /** Records that the candidate of `input` hung (a call timed out); later gates can avoid running it unbounded. */
-  markHung(input: GateInput, description: string): void {
+  markHung(input: SandboxInput, description: string): void {
     if (!this.hung.has(input)) this.hung.set(input, description);
   }
 
   /** How the candidate of `input` hung in the sandbox, if it did. */
-  hungOn(input: GateInput): string | undefined {
+  hungOn(input: SandboxInput): string | undefined {
     return this.hung.get(input);
   }
 
@@ -147,7 +158,7 @@ export class SandboxPool {
    * Runs `fn` with the worker of `input` and a second child on the same staged code whose environment adds `env`
    * (time zone, locale): the one `prewarmWithEnv` started, or a new one.
    */
-  async useWithEnv<T>(input: GateInput, env: Record<string, string>, fn: (worker: SandboxWorker, variant: SandboxWorker) => Promise<T>): Promise<T> {
+  async useWithEnv<T>(input: SandboxInput, env: Record<string, string>, fn: (worker: SandboxWorker, variant: SandboxWorker) => Promise<T>): Promise<T> {
     return this.use(input, async (worker) => {
       const key = envKey(env);
       let variant = await this.companions.get(input)?.get(key);
@@ -162,7 +173,7 @@ export class SandboxPool {
   }
 
   /** Runs `fn` with the worker of `input`; closes it afterwards unless the input is in a scope. */
-  async use<T>(input: GateInput, fn: (worker: SandboxWorker) => Promise<T>): Promise<T> {
+  async use<T>(input: SandboxInput, fn: (worker: SandboxWorker) => Promise<T>): Promise<T> {
     const worker = await this.worker(input);
     try {
       return await fn(worker);
