@@ -1,6 +1,8 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { normalizeOptions } from '../src/options';
+import type { RunRequest } from '../src/run';
 
 /** The repository this test file lives in. */
 export const REPO_ROOT = resolve(__dirname, '../../..');
@@ -59,3 +61,18 @@ export const ROUND_IMPL = `export function roundHalfEven(numerator: number, deno
 `;
 
 export const PACKAGE_JSON = (name: string) => JSON.stringify({ name, version: '0.0.0', private: true });
+
+/** The project of the demo workspace (`tempWorkspace` with ROUND_SPEC under libs/demo). */
+export const DEMO_PROJECT = { name: 'demo', root: 'libs/demo' };
+
+/** A writing run of the demo project against a fake OpenAI-compatible server: what the pipeline tests start from. */
+export function demoWriteRequest(workspaceRoot: string, serverUrl: string, log: (line: string) => void = () => undefined): RunRequest {
+  return {
+    workspaceRoot,
+    projects: [DEMO_PROJECT],
+    options: normalizeOptions({ provider: 'openai', maxRetries: 0, timeoutMs: 5_000, model: 'test-model' }),
+    mode: 'write',
+    env: { OPENAI_BASE_URL: serverUrl, OPENAI_API_KEY: 'test-key' },
+    log,
+  };
+}

@@ -6,9 +6,9 @@ import { readLock } from '../src/lock';
 import { normalizeOptions } from '../src/options';
 import { runPipeline, type RunRequest } from '../src/run';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest, type Reply } from './fake-openai';
-import { PACKAGE_JSON, ROUND_IMPL, ROUND_SPEC, tempWorkspace, type TempWorkspace } from './fixtures';
+import { DEMO_PROJECT, demoWriteRequest, PACKAGE_JSON, ROUND_IMPL, ROUND_SPEC, tempWorkspace, type TempWorkspace } from './fixtures';
 
-const PROJECT = { name: 'demo', root: 'libs/demo' };
+const PROJECT = DEMO_PROJECT;
 const SPEC_FILE = 'libs/demo/src/round.spec.yaml';
 const OUTPUT = 'libs/demo/src/round.ts';
 
@@ -31,16 +31,7 @@ describe('generate-from-spec through the real openai SDK', () => {
     ws.cleanup();
   });
 
-  const run = (overrides: Partial<RunRequest> = {}) =>
-    runPipeline({
-      workspaceRoot: ws.root,
-      projects: [PROJECT],
-      options: normalizeOptions({ provider: 'openai', maxRetries: 0, timeoutMs: 5_000, model: 'test-model' }),
-      mode: 'write',
-      env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test-key' },
-      log: (line) => logs.push(line),
-      ...overrides,
-    });
+  const run = (overrides: Partial<RunRequest> = {}) => runPipeline({ ...demoWriteRequest(ws.root, server.url, (line) => logs.push(line)), ...overrides });
   const read = (path: string) => readFileSync(join(ws.root, path), 'utf8');
   const snapshot = () => Object.fromEntries(['libs/demo/src', 'libs/demo'].flatMap((dir) => readdirSync(join(ws.root, dir), { withFileTypes: true }).filter((e) => e.isFile()).map((e) => [`${dir}/${e.name}`, read(`${dir}/${e.name}`)])));
 

@@ -6,7 +6,7 @@ import { readLock } from '../src/lock';
 import { normalizeOptions } from '../src/options';
 import { runPipeline, type RunMode, type RunRequest } from '../src/run';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest, type Reply } from './fake-openai';
-import { PACKAGE_JSON, ROUND_IMPL, ROUND_SPEC, tempWorkspace, type TempWorkspace } from './fixtures';
+import { DEMO_PROJECT, demoWriteRequest, PACKAGE_JSON, ROUND_IMPL, ROUND_SPEC, tempWorkspace, type TempWorkspace } from './fixtures';
 
 /**
  * The sink owns the mode: the same pipeline checks, dry-runs and writes, and each sink decides its own policy. These
@@ -14,7 +14,7 @@ import { PACKAGE_JSON, ROUND_IMPL, ROUND_SPEC, tempWorkspace, type TempWorkspace
  * reading sinks report (orphaned lock entries), and an unreadable policy that is reported instead of thrown.
  */
 
-const PROJECT = { name: 'demo', root: 'libs/demo' };
+const PROJECT = DEMO_PROJECT;
 const SPEC_FILE = 'libs/demo/src/round.spec.yaml';
 const MODES: RunMode[] = ['check', 'dry-run', 'write'];
 /** A second spec, so the project still has specs (and is selected by the CLI) once round.spec.yaml is gone. */
@@ -33,16 +33,7 @@ describe('the sinks own the mode', () => {
     ws.cleanup();
   });
 
-  const run = (overrides: Partial<RunRequest> = {}) =>
-    runPipeline({
-      workspaceRoot: ws.root,
-      projects: [PROJECT],
-      options: normalizeOptions({ provider: 'openai', maxRetries: 0, timeoutMs: 5_000, model: 'test-model' }),
-      mode: 'write',
-      env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test-key' },
-      log: () => undefined,
-      ...overrides,
-    });
+  const run = (overrides: Partial<RunRequest> = {}) => runPipeline({ ...demoWriteRequest(ws.root, server.url, () => undefined), ...overrides });
   /** Generates every spec of the workspace, answering each request with a file at the path its prompt asks for. */
   const generate = async (specs = 1) => {
     const answer = (request: RecordedRequest): Reply => ({ kind: 'answer', files: [{ path: /Write: (\S+)/.exec(request.body.messages[1]?.content ?? '')?.[1] ?? 'round.ts', content: ROUND_IMPL }] });
