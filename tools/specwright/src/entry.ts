@@ -5,7 +5,7 @@ import { discoverSpecFiles, discoverSpecProjects, projectNameOf } from './discov
 import type { ProjectRef } from './load';
 import type { RunMode } from './run';
 import { PLUGIN_OPTION_NAMES, validatePluginOptions, type NormalizedOptions } from './options';
-import { dependencyClosure, indexSpecs, summaryCacheFile, type SpecSummary } from './spec-index';
+import { dependencyClosure, indexSpecs, summaryCacheFile, type IndexedSpec, type SpecSummary } from './spec-index';
 import { PLUGIN_PACKAGE, readPluginOptionsEntry } from './workspace';
 
 /**
@@ -136,6 +136,24 @@ export function resolveExecutorInvocation<Flags>(rawOptions: object, context: Ex
 }
 
 /**
+ * The spec index of a run, built once per project configuration: the tasks of an Nx batch share their context's
+ * configuration object, so a batch over 50 projects walks and reads the workspace's specs once, not 50 times. (A run
+ * writes outputs and locks, never specs, so the index cannot go stale within it.)
+ */
+const indexOfRun = new WeakMap<object, IndexedSpec[]>();
+
+function workspaceSpecIndex(context: ExecutorContext, projectRoots: readonly string[]): IndexedSpec[] {
+  const known = indexOfRun.get(context.projectsConfigurations);
+  if (known) return known;
+  const files = projectRoots.flatMap((projectRoot) => discoverSpecFiles(context.root, projectRoot).map((file) => ({ file, projectRoot })));
+  // The plugin's summaries (written by createNodes in this Nx run) save re-reading YAML; read only, never written here.
+  const cache = new PluginCache<SpecSummary>(summaryCacheFile(context.root));
+  const index = indexSpecs(context.root, files, cache);
+  indexOfRun.set(context.projectsConfigurations, index);
+  return index;
+}
+
+/**
  * The project an executor runs for and the projects its specs need: the transitive closure of `dependsOn` over
  * every spec of the workspace (the spec index), so a spec id resolves — and a cross-project cycle is reported as a
  * cycle — whether or not the Nx graph has the edge yet. The workspace's spec projects are the projects with a
@@ -150,10 +168,7 @@ export function projectsOf(context: ExecutorContext): { project: ProjectRef; dep
     const usesSpecwright = Object.values(project.targets ?? {}).some((target) => target.executor?.startsWith(`${PLUGIN_PACKAGE}:`));
     if (usesSpecwright || projectName === name) nameOfRoot.set(project.root, projectName);
   }
-  const files = [...nameOfRoot.keys()].flatMap((projectRoot) => discoverSpecFiles(context.root, projectRoot).map((file) => ({ file, projectRoot })));
-  // The plugin's summaries (written by createNodes in this Nx run) save re-reading YAML; read only, never written here.
-  const cache = new PluginCache<SpecSummary>(summaryCacheFile(context.root));
-  const closure = dependencyClosure(indexSpecs(context.root, files, cache), [root]);
+  const closure = dependencyClosure(workspaceSpecIndex(context, [...nameOfRoot.keys()]), [root]);
   return {
     project: { name, root },
     dependencies: closure.map((dependencyRoot) => ({ name: nameOfRoot.get(dependencyRoot) ?? projectNameOf(context.root, dependencyRoot), root: dependencyRoot })),
