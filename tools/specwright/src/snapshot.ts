@@ -8,6 +8,7 @@ import { loadSpecs, type LoadedWorkspace, type ProjectRef, type SpecFailure } fr
 import { LOCK_FILE_NAME, readLock, type LockFile } from './lock';
 import type { NormalizedOptions } from './options';
 import { planSpecs, type PlanFlags } from './plan';
+import { inRoot } from './source-tree';
 import { checkGenerationAllowed, defaultPolicy, parsePolicy, POLICY_FILE, type Policy } from './review/policy';
 import type { FingerprintedSpec, PlannedSpec } from './types';
 
@@ -46,8 +47,6 @@ export interface SnapshotRequest {
   dependencyProjects?: readonly ProjectRef[];
   options: NormalizedOptions;
 }
-
-const inRoot = (root: string, relative: string) => (root === '.' ? relative : `${root}/${relative}`);
 
 export function loadSnapshot(request: SnapshotRequest): RunSnapshot {
   const { workspaceRoot, projects, options } = request;

@@ -4,7 +4,7 @@ import { canonicalJson, sha256 } from '../fs-utils';
 import { INDEX_WORDS, judgeDraftOutput, judgeDuplicateId, judgeDraftSpec, judgeForbidden, judgeInvalidSpec, judgeOrphan, judgeOutput, judgeReview, judgeSpec, type Judgement, type State } from '../judge';
 import { isReviewed, parseLock, type LockFile, type LockOutput } from '../lock';
 import { normalizeOptions, type NormalizedOptions } from '../options';
-import { IndexTree, WorkingTree, type SourceTree, type StagedTree } from '../source-tree';
+import { IndexTree, inRoot, WorkingTree, type SourceTree, type StagedTree } from '../source-tree';
 import type { ParsedSpec } from '../types';
 import { closureFiles, fingerprintKey, HookCache, summaryKey, summaryOf, type SpecSummary } from './cache';
 import { ZERO_SHA, type StagedChange } from './git';
@@ -54,7 +54,6 @@ export interface StagedSources {
   cache: HookCache;
 }
 
-const inRoot = (root: string, relative: string) => (root === '.' ? relative : `${root}/${relative}`);
 const relativeTo = (root: string, file: string) => (root === '.' ? file : posix.relative(root, file));
 
 let heavy: Promise<typeof import('../load')> | undefined;

@@ -7,7 +7,7 @@ import { generateFix, type TargetNames } from '../fix-commands';
 import { judgeOutput, type OutputState } from '../judge';
 import { emptyLock, LOCK_FILE_NAME, parseLock, type LockEntry, type LockOutput } from '../lock';
 import { normalizeOptions, type NormalizedOptions } from '../options';
-import { WorkingTree, type SourceTree } from '../source-tree';
+import { inRoot, WorkingTree, type SourceTree } from '../source-tree';
 import type { FingerprintedSpec } from '../types';
 import { tryGit } from './git';
 import type { Policy } from './policy';
@@ -66,7 +66,6 @@ export interface ReviewStateRequest {
   tree?: SourceTree;
 }
 
-export const inRoot = (root: string, relative: string) => (root === '.' ? relative : `${root}/${relative}`);
 export const lockFileOf = (root: string) => inRoot(root, LOCK_FILE_NAME);
 
 /** The command that regenerates one spec (default target names unless the workspace's are given). */
