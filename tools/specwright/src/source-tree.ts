@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { SpecwrightError } from './errors';
+import { pluginOptionsEntry } from './workspace';
 import { normalizeOptions, type NormalizedOptions, type SpecwrightPluginOptions } from './options';
 import { isSpecPath } from './review/paths';
 import { gitBlobSha, indexEntries, readObjects, runGit, ZERO_SHA, type IndexEntry, type StagedChange } from './review/git';
@@ -78,14 +79,11 @@ export function projectNameFromMarkers(read: (path: string) => string | undefine
 /** The Specwright plugin options in an nx.json text. */
 export function pluginOptionsFromNxJson(text: string | undefined): NormalizedOptions {
   try {
-    const nxJson = JSON.parse(text ?? '{}') as { plugins?: (string | { plugin: string; options?: Record<string, unknown> })[] };
-    for (const entry of nxJson.plugins ?? []) {
-      if (typeof entry === 'object' && entry.plugin === '@specwright/nx') return normalizeOptions((entry.options ?? {}) as SpecwrightPluginOptions);
-    }
+    return normalizeOptions(pluginOptionsEntry(text ?? '{}').raw as SpecwrightPluginOptions);
   } catch {
     // An unreadable nx.json fails Nx itself; the defaults are as good a guess as any here.
+    return normalizeOptions({});
   }
-  return normalizeOptions({});
 }
 
 /** The nearest ancestor folder of `path` for which `isProjectRoot` holds, else `.`. */

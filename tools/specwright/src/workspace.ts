@@ -20,7 +20,11 @@ type NxJsonPlugins = { plugins?: (string | { plugin: string; options?: Record<st
 
 /** The Specwright plugin's options as nx.json holds them (unchecked), and where they stand for messages. */
 export function readPluginOptionsEntry(workspaceRoot: string): { raw: Record<string, unknown>; origin: OptionsOrigin } {
-  const text = readFileSync(join(workspaceRoot, 'nx.json'), 'utf8');
+  return pluginOptionsEntry(readFileSync(join(workspaceRoot, 'nx.json'), 'utf8'));
+}
+
+/** The same from nx.json's text (the working tree's or the git index's): the one nx.json reader. */
+export function pluginOptionsEntry(text: string): { raw: Record<string, unknown>; origin: OptionsOrigin } {
   let nxJson: NxJsonPlugins;
   try {
     nxJson = JSON.parse(text) as NxJsonPlugins;
