@@ -42,7 +42,10 @@ export interface AttemptEvent {
   notes?: string;
   usage: TokenUsage;
   startedAt: string;
+  /** From the request going out to its answer (time spent waiting for a request slot is `queuedMs`). */
   modelMs: number;
+  queuedMs?: number;
+  /** From the answer to the last verdict, waiting for a free gate slot included. */
   gatesMs: number;
   accepted: boolean;
   /** The answer came from a recording: its usage was not spent by this run. */
@@ -125,7 +128,8 @@ export async function generateSpec(request: GenerateRequest): Promise<GenerateRe
     addUsage(usage, answer.usage);
     for (const note of answer.adaptations ?? []) if (!adaptations.includes(note)) adaptations.push(note);
 
-    const modelMs = Date.now() - startedAt.getTime();
+    const answeredMs = Date.now() - startedAt.getTime();
+    const modelMs = answeredMs - (answer.queuedMs ?? 0);
     const { list, staged } = answer.finishReason === 'length' ? { list: [truncated(answer, request.maxOutputTokens)], staged: undefined } : await check(request, answer.text);
     const record: AttemptRecord = { attempt, gates: {}, usage: { ...answer.usage } };
     for (const verdict of list) record.gates[verdict.gate] = verdict.skipped ? 'skip' : verdict.ok ? 'pass' : 'fail';
@@ -136,7 +140,8 @@ export async function generateSpec(request: GenerateRequest): Promise<GenerateRe
       verdicts: list,
       ...(staged?.notes ? { notes: staged.notes } : {}),
       modelMs,
-      gatesMs: Date.now() - startedAt.getTime() - modelMs,
+      ...(answer.queuedMs ? { queuedMs: answer.queuedMs } : {}),
+      gatesMs: Date.now() - startedAt.getTime() - answeredMs,
       accepted: failed.length === 0 && !!staged?.files,
       ...(answer.replayed ? { replayed: true } : {}),
     });

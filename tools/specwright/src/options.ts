@@ -23,7 +23,7 @@ export interface SpecwrightPluginOptions {
   maxRetries?: number;
   /** Model answers per spec per run: the first one plus repairs. */
   maxAttempts?: number;
-  /** Specs generated at once. */
+  /** Model requests in flight at once (a spec waiting for the gates holds none). */
   concurrency?: number;
   /** Where recordings live, workspace-relative. */
   recordingsDir?: string;

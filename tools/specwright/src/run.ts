@@ -48,7 +48,7 @@ const BAD_RESULTS: ReadonlySet<SpecOutcome['result']> = new Set(['failed', 'drif
 
 /**
  * The pipeline: discover → parse → contracts → fingerprint → plan (one snapshot), then every planned spec goes to
- * the sink, in dependency order, `concurrency` at a time. Everything that differs between generating, checking and
+ * the sink, in dependency order, with `concurrency` model requests in flight. Everything that differs between generating, checking and
  * dry-running — preparing projects, run locks, extra problems, what a failure skips, the summary — is the sink's.
  */
 export async function runPipeline(request: RunRequest): Promise<RunResult> {
@@ -82,9 +82,10 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
 
     const failures = [...snapshotProblems(snapshot), ...sink.problems(snapshot, options)];
     const plan = planSnapshot(snapshot, { force: !!request.force, only }, options);
-    await sink.start({ snapshot, plan, options, runId: randomUUID(), log });
+    const concurrency = Math.max(1, request.concurrency ?? options.concurrency);
+    await sink.start({ snapshot, plan, options, runId: randomUUID(), concurrency, log });
     const context: SinkContext = { workspaceRoot, options, force: !!request.force, locks: snapshot.locks, log };
-    const outcomes = await schedule(plan, sink, context, request.concurrency ?? options.concurrency, log);
+    const outcomes = await schedule(plan, sink, context, concurrency, log);
 
     for (const failure of failures) log(failure.error.format());
     const ok = failures.length === 0 && outcomes.every((outcome) => !BAD_RESULTS.has(outcome.result));
@@ -95,11 +96,14 @@ export async function runPipeline(request: RunRequest): Promise<RunResult> {
 }
 
 /**
- * Runs the sink over the plan: a spec starts when the specs it depends on (in this run) are done, at most
- * `concurrency` at a time. What a failed dependency means for a spec is the sink's to say.
+ * Runs the sink over the plan: a spec starts when the specs it depends on (in this run) are done. `concurrency` is
+ * the number of model requests in flight (the writing sink holds it to that); a spec in the pipeline is either
+ * waiting for its answer or for the gates, so twice as many specs are admitted: the next requests go out while the
+ * answers that came back are being gated, and when the gates fall behind, admission stops asking for more answers
+ * than they can take. What a failed dependency means for a spec is the sink's to say.
  */
 async function schedule(plan: PlannedSpec[], sink: ArtifactSink, context: SinkContext, concurrency: number, log: (line: string) => void): Promise<SpecOutcome[]> {
-  const limit = pLimit(Math.max(1, concurrency));
+  const limit = pLimit(2 * concurrency);
   const done = new Map<string, Promise<SpecOutcome>>();
   const total = plan.length;
   let finished = 0;

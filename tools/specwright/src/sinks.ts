@@ -39,6 +39,8 @@ export interface SinkStart {
   plan: readonly PlannedSpec[];
   options: NormalizedOptions;
   runId: string;
+  /** How many model requests may be in flight at once (`--concurrency`, else the options'). */
+  concurrency: number;
   log: (line: string) => void;
 }
 
@@ -292,14 +294,14 @@ export class WriteSink implements ArtifactSink {
     const { workspaceRoot, env, gates } = this.setup;
     const { options } = start;
     // Loaded only when writing: the check that runs on every commit never pays for the HTTP client.
-    const { createProvider } = await import('./providers');
+    const [{ createProvider }, { limitRequests }] = await Promise.all([import('./providers'), import('./providers/request-limit')]);
     if (gates) {
       // Said once per run, before any candidate code runs: which isolation is in force (or refused if too weak).
       const { isolationNotice, strongIsolationRequired } = await import('./gates/sandbox/isolation');
       start.log(isolationNotice(strongIsolationRequired(options.requireStrongIsolation, env ?? process.env)));
     }
     const providerName = resolveProvider(options.provider, env, options);
-    const provider = this.setup.provider ?? createProvider(providerName, workspaceRoot, options, env);
+    const provider = limitRequests(this.setup.provider ?? createProvider(providerName, workspaceRoot, options, env), start.concurrency);
     const runLog = start.plan.some((planned) => planned.generate)
       ? new RunLog(
           workspaceRoot,

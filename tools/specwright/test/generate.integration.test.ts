@@ -233,6 +233,33 @@ describe('generate-from-spec through the real openai SDK', () => {
     expect(server.requests.at(-1)?.body.messages[1]?.content).toContain('Dependency libs/demo/src/a.ts');
   });
 
+  it('concurrency bounds the requests in flight, not the specs: the next requests go out while answers wait for the gates', async () => {
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) ws.write(`libs/demo/src/${name}.spec.yaml`, ROUND_SPEC.replace('demo/round', `demo/${name}`).replace('round.ts', `${name}.ts`));
+    let inFlight = 0;
+    let maxInFlight = 0;
+    server.fallback = (request) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      setTimeout(() => inFlight--, 100);
+      return { ...(answerAskedPath(request) as Extract<Reply, { kind: 'answer' }>), delayMs: 100 };
+    };
+    // Every gate holds its answer until four requests have reached the server (or gives up after 5 s): with a
+    // request slot held until the spec is written, the first two answers in the gates would stop every request.
+    const requestsSeenByGates: number[] = [];
+    const gates: RunRequest['gates'] = async () => {
+      const until = Date.now() + 5_000;
+      while (server.requests.length < 4 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      requestsSeenByGates.push(server.requests.length);
+      return [];
+    };
+    const result = await run({ concurrency: 2, gates });
+    expect(result.ok).toBe(true);
+    expect(server.requests).toHaveLength(7); // demo/round and the six above
+    expect(requestsSeenByGates[0]).toBeGreaterThanOrEqual(4);
+    expect(maxInFlight).toBeLessThanOrEqual(2);
+    expect(result.outcomes.every((outcome) => outcome.result === 'regenerated')).toBe(true);
+  });
+
   it('dry-run shows the prompt and the targets and writes nothing; check never calls the model', async () => {
     const before = snapshot();
     const dry = await run({ mode: 'dry-run' });

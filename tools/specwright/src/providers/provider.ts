@@ -31,6 +31,8 @@ export interface ModelAnswer {
   replayed?: boolean;
   /** What the provider had to change for this server to accept the request (for the run's notes). */
   adaptations?: string[];
+  /** How long the request waited for a free request slot before it went out (see request-limit.ts). */
+  queuedMs?: number;
 }
 
 /** What became of the answers of one spec's conversation: the record provider keeps only what was used. */

@@ -275,7 +275,7 @@ export function formatAttempts(runs: readonly SpecAttempts[], findingsPerGate = 
     lines.push(`  run ${run.runId} — ${run.specId}: ${run.attempts.length} attempt(s) in the run log`);
     for (const attempt of run.attempts) {
       const tokens = attempt.usage.promptTokens + attempt.usage.completionTokens;
-      lines.push(`    attempt ${attempt.attempt}/${attempt.maxAttempts} ${attempt.accepted ? 'ACCEPTED' : 'rejected'}  ${attempt.model}  ${tokens} tokens  ${formatCost(attempt.cost)}  model ${(attempt.modelMs / 1000).toFixed(1)}s gates ${(attempt.gatesMs / 1000).toFixed(1)}s  request ${attempt.requestHash.slice(0, 19)}…`);
+      lines.push(`    attempt ${attempt.attempt}/${attempt.maxAttempts} ${attempt.accepted ? 'ACCEPTED' : 'rejected'}  ${attempt.model}  ${tokens} tokens  ${formatCost(attempt.cost)}  model ${(attempt.modelMs / 1000).toFixed(1)}s${attempt.queuedMs ? ` (+${(attempt.queuedMs / 1000).toFixed(1)}s waiting for a request slot)` : ''} gates ${(attempt.gatesMs / 1000).toFixed(1)}s  request ${attempt.requestHash.slice(0, 19)}…`);
       lines.push(`      gates: ${gateLine(attempt)}`);
       for (const verdict of attempt.verdicts.filter((v) => !v.ok && !v.skipped)) {
         for (const finding of verdict.findings.slice(0, findingsPerGate)) lines.push(`      ${verdict.gate}: ${finding.message.split('\n')[0]}`);
