@@ -169,6 +169,10 @@ export interface GenerateOutcome {
   summary: string;
   /** From the run log of the timed run: model wait and each gate's time, summed over every attempt (overlapping). */
   modelMs: number;
+  /** Time requests waited for a request slot (`--concurrency`). */
+  queuedMs?: number;
+  /** From each answer to its last verdict, waiting for a gate slot included. */
+  gatesWallMs?: number;
   gateMs: Record<string, number>;
 }
 
@@ -414,7 +418,7 @@ async function measureGenerate(ws: BenchWorkspace, options: BenchOptions, proble
     const idealMs = Math.ceil(stale / options.concurrency) * latencyMs;
     const gates = Object.entries(costs.gateMs).sort((a, b) => b[1] - a[1]).map(([gate, ms]) => `${gate} ${(ms / 1000).toFixed(1)} s`).join(', ');
     options.log(`  wall ${timed.ms.toFixed(0)} ms (ideal ${idealMs} ms), ${requests} requests; second run ${second.ms.toFixed(0)} ms, ${secondRequests} requests`);
-    options.log(`  summed over attempts: model ${(costs.modelMs / 1000).toFixed(1)} s; gates ${gates}`);
+    options.log(`  summed over attempts: model ${(costs.modelMs / 1000).toFixed(1)} s (+${(costs.queuedMs / 1000).toFixed(1)} s waiting for a request slot); answer to verdict ${(costs.gatesWallMs / 1000).toFixed(1)} s (gate slot wait included); gates ${gates}`);
     return {
       stale,
       latencyMs,
@@ -436,19 +440,26 @@ async function measureGenerate(ws: BenchWorkspace, options: BenchOptions, proble
   }
 }
 
-/** Where the newest run's time went, from its run log: the model wait and each gate, summed over every attempt. */
-function attemptCosts(root: string): { modelMs: number; gateMs: Record<string, number> } {
+/**
+ * Where the newest run's time went, from its run log, summed over every attempt: the model's answer time, the wait
+ * for a request slot, the time from answer to last verdict (waiting for a gate slot included) and each gate.
+ */
+function attemptCosts(root: string): { modelMs: number; queuedMs: number; gatesWallMs: number; gateMs: Record<string, number> } {
   const newest = listRuns(root)[0];
   const lines = newest ? (readRun(root, newest.runId) ?? []) : [];
   const gateMs: Record<string, number> = {};
   let modelMs = 0;
+  let queuedMs = 0;
+  let gatesWallMs = 0;
   for (const line of lines) {
     if (line.type !== 'attempt') continue;
     const attempt: AttemptLine = line;
     modelMs += attempt.modelMs;
+    queuedMs += attempt.queuedMs ?? 0;
+    gatesWallMs += attempt.gatesMs;
     for (const verdict of attempt.verdicts) gateMs[verdict.gate] = (gateMs[verdict.gate] ?? 0) + (verdict.ms ?? 0);
   }
-  return { modelMs, gateMs };
+  return { modelMs, queuedMs, gatesWallMs, gateMs };
 }
 
 /**

@@ -53,7 +53,7 @@ export function formatTable(result: BenchResult): string {
     row('  model requests (first run)', `${outcome.requests}${outcome.faultsInjected ? ` (${outcome.faultsInjected} faults injected)` : ''}`, `= ${outcome.stale}`, outcome.requests - outcome.faultsInjected === outcome.stale ? 'ok' : 'MISSED');
     row('  second run: wall / model requests', `${ms(outcome.secondRunMs)} / ${outcome.secondRequests}`, '= 0', outcome.secondRequests === 0 ? 'ok' : 'MISSED');
     const gates = Object.entries(outcome.gateMs ?? {}).sort((a, b) => b[1] - a[1]);
-    if (gates.length > 0) notes.push(`generation @ ${outcome.latencyMs} ms, summed over attempts (overlapping): model wait ${ms(outcome.modelMs)}; gates ${gates.map(([gate, value]) => `${gate} ${ms(value)}`).join(', ')}`);
+    if (gates.length > 0) notes.push(`generation @ ${outcome.latencyMs} ms, summed over attempts (overlapping): model wait ${ms(outcome.modelMs)}${outcome.queuedMs ? ` (+${ms(outcome.queuedMs)} waiting for a request slot)` : ''}${outcome.gatesWallMs ? `; answer to verdict ${ms(outcome.gatesWallMs)} (waiting for a gate slot included)` : ''}; gates ${gates.map(([gate, value]) => `${gate} ${ms(value)}`).join(', ')}`);
   };
   if (generate) generation(generate, true);
   for (const other of result.generateAlso ?? []) generation(other, false);
