@@ -1,6 +1,7 @@
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { validatorFor } from './ajv-cache';
 import { problemsError, SpecwrightError } from './errors';
 import { invariantSyntaxError } from './gates/invariants';
 import { describeSchemaErrors, JSON_SCHEMA_TYPE_NAMES } from './spec-hints';
@@ -21,12 +22,11 @@ export const SPEC_SCHEMA_AJV_OPTIONS = { allErrors: true, verbose: true, strict:
 /** The spec schema ships with the plugin; a copy lives under the workspace's specs/ for editors. */
 function specValidator(): ValidateFunction {
   if (!cachedValidator) {
-    const schema = JSON.parse(readFileSync(require.resolve('../spec.schema.json'), 'utf8'));
     // verbose: errors carry their schema, so unknown fields can be compared with the known ones ("did you mean").
     // validateSchema off: the schema ships with the plugin and parse.test.ts checks it against the draft-07
-    // meta-schema; checking it again at every start compiled the meta-schema (~50 ms of each check).
-    const ajv = new Ajv({ ...SPEC_SCHEMA_AJV_OPTIONS, validateSchema: false });
-    cachedValidator = ajv.compile(schema);
+    // meta-schema; checking it again at every start compiled the meta-schema (~50 ms of each check). The validator
+    // itself is compiled once per schema and ajv version, not once per process (ajv-cache.ts).
+    cachedValidator = validatorFor(readFileSync(require.resolve('../spec.schema.json'), 'utf8'), { ...SPEC_SCHEMA_AJV_OPTIONS, validateSchema: false });
   }
   return cachedValidator;
 }
