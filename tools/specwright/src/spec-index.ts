@@ -145,7 +145,11 @@ export function indexSpecs(workspaceRoot: string, files: readonly { file: string
  */
 export function dependencyClosure(index: readonly IndexedSpec[], roots: readonly string[]): string[] {
   const byId = new Map<string, IndexedSpec[]>();
+  const byProject = new Map<string, IndexedSpec[]>();
   for (const entry of index) {
+    const siblings = byProject.get(entry.projectRoot);
+    if (siblings) siblings.push(entry);
+    else byProject.set(entry.projectRoot, [entry]);
     if (entry.summary.id === undefined) continue;
     const same = byId.get(entry.summary.id);
     if (same) same.push(entry);
@@ -168,7 +172,7 @@ export function dependencyClosure(index: readonly IndexedSpec[], roots: readonly
     for (const other of next) {
       loaded.add(other.projectRoot);
       // A project's specs all load together: its other specs' dependencies must resolve too.
-      for (const sibling of index) if (sibling.projectRoot === other.projectRoot && !visited.has(sibling.file)) queue.push(sibling);
+      for (const sibling of byProject.get(other.projectRoot) ?? []) if (!visited.has(sibling.file)) queue.push(sibling);
     }
   }
   if (unresolved) for (const entry of index) if (entry.summary.id === undefined) loaded.add(entry.projectRoot);
