@@ -24,6 +24,7 @@ describe('bench harness', () => {
 
       expect(result.check?.status).toBe(0);
       expect(result.check?.freshMs).toHaveLength(1);
+      expect(result.check?.freshColdMs).toHaveLength(1);
       expect(result.check?.floorMs).toHaveLength(1);
       expect(result.check?.cachedMs).toHaveLength(1);
       expect(result.check?.ratio).toBeGreaterThan(0);
@@ -42,7 +43,7 @@ describe('bench harness', () => {
         expect(result.hook?.reason).toMatch(/pre-commit/);
       }
 
-      expect(result.targets.map((target) => target.name)).toEqual(['fresh check / floor', 'cached check / cached floor', 'verify-spec / floor (vitest run + tsc)', 'generation / ideal', 'pre-commit (20 files)', 'peak RSS (largest process)']);
+      expect(result.targets.map((target) => target.name)).toEqual(['fresh check / floor', 'fresh check, cold spec YAML cache / floor', 'cached check / cached floor', 'verify-spec / floor (vitest run + tsc)', 'generation / ideal', 'pre-commit (20 files)', 'peak RSS (largest process)']);
       const table = formatTable(result);
       expect(table).toContain('fresh check / floor');
       expect(table).toContain('model requests (first run)');

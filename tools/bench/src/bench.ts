@@ -2,13 +2,14 @@
  * The measurements. Each one drives the real CLIs (nx with the daemon off, the specwright CLI, the pre-commit hook)
  * against the synthetic workspace, and the generation talks HTTP to the local fake OpenAI server.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startFakeOpenAI, type Reply } from '../../specwright/test/fake-openai';
 import { cleanEnv, median, nx, nxBin, run, setNodeOptions, type MemoryPeak, type RunOutcome } from './proc';
 import { summarize, type ProfileSummary } from './profile';
 import { listRuns, readRun, type AttemptLine } from '../../specwright/src/runs/log';
+import { SPEC_YAML_CACHE_DIR } from '../../specwright/src/spec-yaml-cache';
 import { createBenchWorkspace, gitCommitAll, knownAnswer, pluginOptions, REPO_ROOT, type BenchWorkspace } from './workspace';
 
 export interface BenchOptions {
@@ -103,7 +104,11 @@ export interface BenchResult {
     projectsWithTarget: number;
   };
   check?: {
+    /** Fresh (Nx cache skipped), Specwright's spec YAML cache warm: the specs are unchanged since the last run. */
     freshMs: number[];
+    /** The same with the spec YAML cache removed first: every spec's YAML parsed, as after editing every spec. */
+    freshColdMs: number[];
+    coldRatio: number;
     floorMs: number[];
     floorInlineMs: number[];
     ratio: number;
@@ -285,18 +290,23 @@ async function measureCheck(ws: BenchWorkspace, options: BenchOptions, problems:
   // Warm the OS file cache once; not timed.
   if (options.repeat > 1) await expectOk(await nx(ws.root, ['show', 'projects'], { env }), 'nx show projects', problems);
   const freshMs: number[] = [];
+  const freshColdMs: number[] = [];
   const floorMs: number[] = [];
   const floorInlineMs: number[] = [];
   let status = 0;
   for (let repetition = 0; repetition < options.repeat; repetition++) {
     const f = await expectOk(await floor('noop', ['--skip-nx-cache']), 'floor (noop)', problems);
+    // Cold: without Specwright's spec YAML cache (as after every spec changed); the run fills it again for the next.
+    rmSync(join(ws.root, SPEC_YAML_CACHE_DIR), { recursive: true, force: true });
+    const cold = await expectOk(await check(['--skip-nx-cache']), 'fresh check (cold spec YAML cache)', problems);
     const c = await expectOk(await check(['--skip-nx-cache']), 'fresh check', problems);
     const i = options.inlineFloor ? await expectOk(await floor('noop-inline', ['--skip-nx-cache']), 'floor (nx:noop)', problems) : undefined;
-    status ||= c.status;
+    status ||= c.status || cold.status;
     floorMs.push(f.ms);
     freshMs.push(c.ms);
+    freshColdMs.push(cold.ms);
     if (i) floorInlineMs.push(i.ms);
-    options.log(`  check ${c.ms.toFixed(0)} ms, floor ${f.ms.toFixed(0)} ms${i ? `, nx:noop ${i.ms.toFixed(0)} ms` : ''}`);
+    options.log(`  check ${c.ms.toFixed(0)} ms (cold spec YAML cache ${cold.ms.toFixed(0)} ms), floor ${f.ms.toFixed(0)} ms${i ? `, nx:noop ${i.ms.toFixed(0)} ms` : ''}`);
   }
   options.log('cached: the same without --skip-nx-cache, after one run that fills the cache');
   await expectOk(await check(), 'check (filling the cache)', problems);
@@ -320,7 +330,7 @@ async function measureCheck(ws: BenchWorkspace, options: BenchOptions, problems:
       run(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, nxBin(ws.root), 'run-many', '-t', 'generate-from-spec', '--check', '--skip-nx-cache'], { cwd: ws.root, env }),
     );
   }
-  return { freshMs, floorMs, floorInlineMs, ratio: median(freshMs) / median(floorMs), cachedMs, cachedFloorMs, cachedRatio: median(cachedMs) / median(cachedFloorMs), cliCheckMs, status };
+  return { freshMs, freshColdMs, coldRatio: median(freshColdMs) / median(floorMs), floorMs, floorInlineMs, ratio: median(freshMs) / median(floorMs), cachedMs, cachedFloorMs, cachedRatio: median(cachedMs) / median(cachedFloorMs), cliCheckMs, status };
 }
 
 /** (5) Peak RSS of the check: nx run-many (whole tree) and `specwright check` (one process). Returns the CLI's time. */
@@ -528,6 +538,7 @@ function targetsOf(result: BenchResult): Target[] {
   const memory = [result.memory?.check?.largestProcessMb, result.memory?.checkCli?.largestProcessMb, result.memory?.verify?.largestProcessMb, result.memory?.generate?.largestProcessMb].filter((v): v is number => v !== undefined);
   return [
     target('fresh check / floor', result.check?.ratio, '×', TARGETS.checkRatio),
+    target('fresh check, cold spec YAML cache / floor', result.check?.coldRatio, '×', TARGETS.checkRatio),
     target('cached check / cached floor', result.check?.cachedRatio, '×', TARGETS.checkRatio),
     target('verify-spec / floor (vitest run + tsc)', result.verify?.ratio, '×', TARGETS.verifyRatio),
     target('generation / ideal', result.generate?.ratio, '×', TARGETS.generationRatio),

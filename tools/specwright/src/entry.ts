@@ -1,11 +1,10 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { PluginCache } from '@nx/devkit/internal';
 import { positiveInteger, UsageError } from './cli-support';
 import { discoverSpecFiles, discoverSpecProjects, projectNameOf } from './discover';
 import type { ProjectRef } from './load';
 import type { RunMode } from './run';
 import { PLUGIN_OPTION_NAMES, validatePluginOptions, type NormalizedOptions } from './options';
-import { dependencyClosure, indexSpecs, summaryCacheFile, type IndexedSpec, type SpecSummary } from './spec-index';
+import { dependencyClosure, indexSpecs, readSummaryCache, summaryCacheFile, type IndexedSpec } from './spec-index';
 import { PLUGIN_PACKAGE, readPluginOptionsEntry } from './workspace';
 
 /**
@@ -147,8 +146,7 @@ function workspaceSpecIndex(context: ExecutorContext, projectRoots: readonly str
   if (known) return known;
   const files = projectRoots.flatMap((projectRoot) => discoverSpecFiles(context.root, projectRoot).map((file) => ({ file, projectRoot })));
   // The plugin's summaries (written by createNodes in this Nx run) save re-reading YAML; read only, never written here.
-  const cache = new PluginCache<SpecSummary>(summaryCacheFile(context.root));
-  const index = indexSpecs(context.root, files, cache);
+  const index = indexSpecs(context.root, files, readSummaryCache(summaryCacheFile(context.root)));
   indexOfRun.set(context.projectsConfigurations, index);
   return index;
 }

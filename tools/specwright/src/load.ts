@@ -4,7 +4,8 @@ import { fingerprintInOrder } from './fingerprint';
 import { orderSpecs, positionOfText } from './graph';
 import type { NormalizedOptions } from './options';
 import { parseSpec } from './parse';
-import { asTree, type SourceTree } from './source-tree';
+import { asTree, WorkingTree, type SourceTree } from './source-tree';
+import { SpecYamlCache } from './spec-yaml-cache';
 import type { FingerprintedSpec, ParsedSpec } from './types';
 
 export interface ProjectRef {
@@ -43,16 +44,31 @@ export interface LoadOptions {
   checkListedFiles?: boolean;
   /** Parsed specs by file, shared with the caller (the hook's summaries) so that a spec is parsed once. */
   parsed?: Map<string, ParsedSpec>;
+  /**
+   * What the specs' YAML reads as, remembered across runs by content (spec-yaml-cache.ts). By default a working
+   * tree on disk uses the one under its node_modules/.cache; `false` parses every spec's YAML.
+   */
+  yamlCache?: SpecYamlCache | false;
 }
 
 /** The parse stage of loadSpecs for one file (the hook's summaries use it on a cache miss). Throws a SpecwrightError. */
-export function parseTreeSpec(treeOrRoot: SourceTree | string, file: string, project: ProjectRef, checkListedFiles = true, parsed?: Map<string, ParsedSpec>): ParsedSpec {
+export function parseTreeSpec(
+  treeOrRoot: SourceTree | string,
+  file: string,
+  project: ProjectRef,
+  checkListedFiles = true,
+  parsed?: Map<string, ParsedSpec>,
+  yamlCache?: SpecYamlCache,
+): ParsedSpec {
   const known = parsed?.get(file);
   if (known) return known;
   const tree = asTree(treeOrRoot);
   const source = tree.text(file);
   if (source === undefined) throw new SpecwrightError(`spec file ${file} is not in the ${tree.kind}`, { file, fix: `restore ${file}`, code: 'SPEC_MISSING' });
-  const spec = parseSpec(source, { file, projectRoot: project.root, project: project.name }, checkListedFiles ? { fileExists: (path) => tree.has(path) } : {});
+  const spec = parseSpec(source, { file, projectRoot: project.root, project: project.name }, {
+    ...(checkListedFiles ? { fileExists: (path: string) => tree.has(path) } : {}),
+    ...(yamlCache ? { knownYaml: yamlCache.known(file, project.root, source) } : {}),
+  });
   parsed?.set(file, spec);
   return spec;
 }
@@ -85,14 +101,16 @@ export function loadSpecs(treeOrRoot: SourceTree | string, projects: readonly Pr
   const only = settings.files ? new Set(settings.files) : undefined;
   const specFiles = projects.flatMap((project) => tree.specFiles(project.root).filter((file) => !only || only.has(file)).map((file) => ({ file, project })));
   tree.prefetch(specFiles.map(({ file }) => file));
+  const yamlCache = settings.yamlCache ?? (tree instanceof WorkingTree ? new SpecYamlCache(tree.root) : undefined);
   for (const { file, project } of specFiles) {
     try {
       // A listed test or types file that does not exist is a spec error now, not a failed gate after model calls.
-      parsed.push(parseTreeSpec(tree, file, project, settings.checkListedFiles ?? true, settings.parsed));
+      parsed.push(parseTreeSpec(tree, file, project, settings.checkListedFiles ?? true, settings.parsed, yamlCache || undefined));
     } catch (error) {
       failures.push({ file, error: asSpecwrightError(error, file) });
     }
   }
+  if (yamlCache && tree instanceof WorkingTree) yamlCache.save(tree.root);
 
   const failedFiles = new Set(failures.map((failure) => failure.file));
   // A dependency on a spec that failed to parse is not "unknown": the spec fails, naming its broken dependency.

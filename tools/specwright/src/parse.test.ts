@@ -1,6 +1,9 @@
+import Ajv from 'ajv';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { problemsOf, SpecwrightError } from './errors';
-import { parseSpec } from './parse';
+import { parseSpec, SPEC_SCHEMA_AJV_OPTIONS } from './parse';
 
 const location = { file: 'libs/demo/src/round.spec.yaml', projectRoot: 'libs/demo', project: 'demo' };
 const VALID = `id: demo/round
@@ -30,6 +33,13 @@ function errorOf(source: string): SpecwrightError {
 }
 
 describe('parseSpec', () => {
+  it('ships a spec schema that is valid draft-07 (the parser compiles it without checking that again)', () => {
+    const ajv = new Ajv(SPEC_SCHEMA_AJV_OPTIONS);
+    const schema = JSON.parse(readFileSync(join(__dirname, '../spec.schema.json'), 'utf8')) as object;
+    expect(ajv.validateSchema(schema), JSON.stringify(ajv.errors)).toBe(true);
+    expect(() => ajv.compile(schema)).not.toThrow();
+  });
+
   it('fills defaults and resolves paths against the spec file', () => {
     const parsed = parseSpec(VALID, location);
     expect(parsed.outputFiles).toEqual(['libs/demo/src/round.ts']);

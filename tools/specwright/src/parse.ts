@@ -1,11 +1,12 @@
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { validatorFor } from './ajv-cache';
 import { problemsError, SpecwrightError } from './errors';
 import { invariantSyntaxError } from './gates/invariants';
 import { describeSchemaErrors, JSON_SCHEMA_TYPE_NAMES } from './spec-hints';
 import type { ParsedSpec, Spec, SpecLocation } from './types';
-import { isYamlMapping, parseYamlDocument, positionOfKey, positionOfPath } from './yaml-source';
+import { isYamlMapping, parseYamlDocument, positionOfKey, positionOfPath, YAML_DOCUMENT_OPTIONS, type ParsedYaml } from './yaml-source';
 
 /** Spec files larger than this are refused before parsing: a spec is prose plus contracts, not data. */
 export const MAX_SPEC_BYTES = 256 * 1024;
@@ -15,13 +16,17 @@ export const SPEC_FORMAT_HELP = 'the spec format is described in specs/spec.sche
 
 let cachedValidator: ValidateFunction | undefined;
 
+/** How the spec schema is compiled (strict: a keyword ajv does not know is an error in the schema). */
+export const SPEC_SCHEMA_AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true } as const;
+
 /** The spec schema ships with the plugin; a copy lives under the workspace's specs/ for editors. */
 function specValidator(): ValidateFunction {
   if (!cachedValidator) {
-    const schema = JSON.parse(readFileSync(require.resolve('../spec.schema.json'), 'utf8'));
     // verbose: errors carry their schema, so unknown fields can be compared with the known ones ("did you mean").
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-    cachedValidator = ajv.compile(schema);
+    // validateSchema off: the schema ships with the plugin and parse.test.ts checks it against the draft-07
+    // meta-schema; checking it again at every start compiled the meta-schema (~50 ms of each check). The validator
+    // itself is compiled once per schema and ajv version, not once per process (ajv-cache.ts).
+    cachedValidator = validatorFor(readFileSync(require.resolve('../spec.schema.json'), 'utf8'), { ...SPEC_SCHEMA_AJV_OPTIONS, validateSchema: false });
   }
   return cachedValidator;
 }
@@ -32,7 +37,24 @@ export interface ParseSpecOptions {
    * (found by `check`, before any model call); without it (pure callers, the hook's staged view) they are not checked.
    */
   fileExists?: (workspaceRelativePath: string) => boolean;
+  /** What the YAML of this exact source says, when known already (spec-yaml-cache.ts); see `KnownYaml`. */
+  knownYaml?: KnownYaml;
 }
+
+/**
+ * A memo of the YAML stage for one spec source: the data its YAML reads as (`doc.toJS()`), which depends only on the
+ * exact text, the yaml library and SPEC_YAML_SETTINGS. With a known value the spec is validated without parsing its
+ * YAML again (~1 ms a spec, most of a check); the YAML is parsed only if a problem needs its line:column. Only a
+ * source whose YAML reads cleanly (a mapping, no syntax or alias error) is ever remembered: every other one is
+ * parsed each time, so its error is reported as it always is.
+ */
+export interface KnownYaml {
+  get(): unknown;
+  set(data: unknown): void;
+}
+
+/** Everything besides the source text and the yaml library's version that decides what a spec's YAML reads as. */
+export const SPEC_YAML_SETTINGS = JSON.stringify({ document: YAML_DOCUMENT_OPTIONS, toJS: { maxAliasCount: MAX_ALIAS_COUNT } });
 
 /**
  * Parses and validates one spec. Pure unless `fileExists` is given. Throws a `SpecwrightError` naming the spec file,
@@ -60,31 +82,38 @@ export function parseSpec(source: string, location: SpecLocation, parseOptions: 
   }
   if (source.trim() === '') fail('spec file is empty', { line: 1, column: 1 }, 'a YAML mapping with at least id, description, outputs and exports');
 
-  const parsed = parseYamlDocument(source);
-  if (parsed.syntaxError) {
-    fail(`YAML syntax error: ${parsed.syntaxError.message}`, parsed.syntaxError.position, 'valid YAML (spaces for indentation, no duplicate keys)');
+  let parsed: ParsedYaml | undefined;
+  let data = parseOptions.knownYaml?.get();
+  if (data === undefined) {
+    const read = parseYamlDocument(source);
+    if (read.syntaxError) {
+      fail(`YAML syntax error: ${read.syntaxError.message}`, read.syntaxError.position, 'valid YAML (spaces for indentation, no duplicate keys)');
+    }
+    parsed = read;
+    const { doc } = read;
+    if (!isYamlMapping(doc.contents)) {
+      fail('spec must be a YAML mapping', positionOfPath(read, []), 'a mapping with keys id, description, outputs, exports, …');
+    }
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      fail(`spec cannot be expanded: ${(error as Error).message}`, { line: 1, column: 1 }, `at most ${MAX_ALIAS_COUNT} alias expansions`);
+    }
+    // Remembered before anything below can touch the data (validation never changes it).
+    parseOptions.knownYaml?.set(data);
   }
-  const { doc } = parsed;
-  if (!isYamlMapping(doc.contents)) {
-    fail('spec must be a YAML mapping', positionOfPath(parsed, []), 'a mapping with keys id, description, outputs, exports, …');
-  }
-
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    fail(`spec cannot be expanded: ${(error as Error).message}`, { line: 1, column: 1 }, `at most ${MAX_ALIAS_COUNT} alias expansions`);
-  }
+  // Known data came from YAML that parsed cleanly: parsing it again for a position gives the same document.
+  const positions = (): ParsedYaml => (parsed ??= parseYamlDocument(source));
 
   // Everything else is collected: the schema's findings and the checks the schema cannot express, in one report.
   const problems: SpecwrightError[] = [];
   const validate = specValidator();
   if (!validate(data)) {
     for (const found of describeSchemaErrors(validate.errors ?? [], data)) {
-      problems.push(problem(found.message, found.key === undefined ? positionOfPath(parsed, found.path) : positionOfKey(parsed, found.path, found.key), found.expected));
+      problems.push(problem(found.message, found.key === undefined ? positionOfPath(positions(), found.path) : positionOfKey(positions(), found.path, found.key), found.expected));
     }
   }
-  const resolved = resolvePaths(data as Record<string, unknown>, location, parseOptions, (message, key, expected) => problems.push(problem(message, positionOfPath(parsed, key), expected)));
+  const resolved = resolvePaths(data as Record<string, unknown>, location, parseOptions, (message, key, expected) => problems.push(problem(message, positionOfPath(positions(), key), expected)));
   if (problems.length > 0) {
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     throw problemsError(problems);

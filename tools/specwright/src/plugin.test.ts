@@ -1,7 +1,8 @@
 import type { CreateDependenciesContext, FileData } from '@nx/devkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempWorkspace, type TempWorkspace } from '../test/fixtures';
-import { createDependencies } from './plugin';
+import picomatch from 'picomatch';
+import { createDependencies, createNodes } from './plugin';
 
 /** A createDependencies context as Nx builds it: projects by name, each project's files with a hash. */
 function contextOf(ws: TempWorkspace, projects: Record<string, { root: string; files: string[] }>, changed?: string[]): CreateDependenciesContext {
@@ -46,5 +47,23 @@ describe('the plugin\'s createDependencies', () => {
     // Only the files Nx says changed are read for edges (Nx keeps the others' edges from its cache).
     expect(await createDependencies(undefined, contextOf(ws, projects, ['libs/text/src/slug.spec.yaml']))).toEqual([]);
     expect(await createDependencies(undefined, contextOf(ws, projects, ['apps/cli/src/main.spec.yaml']))).toHaveLength(1);
+  });
+
+  it('gives a project\'s recordings one input glob that matches each spec\'s recordings folder and nothing else', async () => {
+    ws = tempWorkspace({
+      'libs/a/package.json': '{"name":"a"}',
+      'libs/a/src/x.spec.yaml': 'id: a/x\noutputs: [x.ts]\n',
+      'libs/a/src/y.spec.yaml': 'id: a/y\noutputs: [y.ts]\n',
+    });
+    const [, create] = createNodes;
+    const results = await create(['libs/a/src/x.spec.yaml', 'libs/a/src/y.spec.yaml'], {}, { workspaceRoot: ws.root, nxJsonConfiguration: {} });
+    const target = results.flatMap(([, result]) => Object.values(result.projects ?? {}))[0]?.targets?.['generate-from-spec'];
+    const globs = (target?.inputs ?? []).filter((input): input is string => typeof input === 'string' && input.includes('/recordings/'));
+    expect(globs).toHaveLength(1);
+    const matches = picomatch((globs[0] as string).replace('{workspaceRoot}/', ''), { dot: true });
+    expect(matches('specs/recordings/a__x/call-1.json')).toBe(true);
+    expect(matches('specs/recordings/a__y/deep/call.json')).toBe(true);
+    expect(matches('specs/recordings/a__z/call.json')).toBe(false);
+    expect(matches('specs/recordings/b__x/call.json')).toBe(false);
   });
 });

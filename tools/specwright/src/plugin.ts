@@ -116,7 +116,10 @@ function inferTargets(projectRoot: string, specs: SpecSummary[], options: Normal
   const outputs = [...new Set(specs.flatMap((spec) => spec.outputs))].sort().map(inProject);
   const types = [...new Set(specs.flatMap((spec) => (spec.types ? [spec.types] : [])))].sort().map(inProject);
   const tests = [...new Set(specs.flatMap((spec) => spec.tests))].sort().map(inProject);
-  const recordings = specs.flatMap((spec) => (spec.id ? [`{workspaceRoot}/${options.recordingsDir}/${spec.id.replace(/\//g, '__')}/**/*`] : []));
+  // One glob for the project's recordings, not one per spec: Nx matches each workspace-level glob against every file
+  // of the workspace, for every task (50 projects × 20 specs made hashing ~1 s of a check).
+  const recordingFolders = specs.flatMap((spec) => (spec.id ? [spec.id.replace(/\//g, '__')] : []));
+  const recordings = recordingFolders.length === 0 ? [] : [`{workspaceRoot}/${options.recordingsDir}/${recordingFolders.length === 1 ? recordingFolders[0] : `{${recordingFolders.join(',')}}`}/**/*`];
   const lock = inProject(LOCK_FILE_NAME);
   const pluginSource = PLUGIN_SOURCE_INPUTS(context.workspaceRoot);
   // Outputs are inputs too: a hand edit changes the hash, so a cache hit can never restore over it.

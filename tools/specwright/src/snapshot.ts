@@ -58,13 +58,7 @@ export function loadSnapshot(request: SnapshotRequest): RunSnapshot {
   for (const project of projects) locks.set(project.root, readLock(workspaceRoot, project.root));
   // Read once, kept as text too: the hook cache is keyed by the policy's source.
   const policySource = readTextIfExists(join(workspaceRoot, POLICY_FILE));
-  let policy: Policy | undefined;
-  let policyError: SpecwrightError | undefined;
-  try {
-    policy = policySource === undefined ? defaultPolicy() : parsePolicy(policySource, POLICY_FILE);
-  } catch (error) {
-    policyError = isSpecwrightError(error) ? error : new SpecwrightError(describeError(error), { file: POLICY_FILE, fix: `edit ${POLICY_FILE}`, code: 'POLICY_INVALID', cause: error });
-  }
+  const { policy, policyError } = policyOf(policySource);
   return {
     workspaceRoot,
     projects,
@@ -78,6 +72,25 @@ export function loadSnapshot(request: SnapshotRequest): RunSnapshot {
     ...(policySource !== undefined ? { policySource } : {}),
     ...(policyError ? { policyError } : {}),
   };
+}
+
+/**
+ * The policy a text reads as, or why it cannot be used. The last answer is kept: every task of an Nx batch takes a
+ * snapshot, and the policy is the same text each time (parsing and validating it 50 times cost more than the specs'
+ * own reading). A snapshot's policy is only read, never changed.
+ */
+let lastPolicy: { source: string | undefined; read: Pick<RunSnapshot, 'policy' | 'policyError'> } | undefined;
+
+function policyOf(source: string | undefined): Pick<RunSnapshot, 'policy' | 'policyError'> {
+  if (lastPolicy && lastPolicy.source === source) return lastPolicy.read;
+  let read: Pick<RunSnapshot, 'policy' | 'policyError'>;
+  try {
+    read = { policy: source === undefined ? defaultPolicy() : parsePolicy(source, POLICY_FILE) };
+  } catch (error) {
+    read = { policy: undefined, policyError: isSpecwrightError(error) ? error : new SpecwrightError(describeError(error), { file: POLICY_FILE, fix: `edit ${POLICY_FILE}`, code: 'POLICY_INVALID', cause: error }) };
+  }
+  lastPolicy = { source, read };
+  return read;
 }
 
 /**

@@ -46,6 +46,48 @@ export function summaryCacheFile(workspaceRoot: string): string {
   return join(workspaceDataDirectory(workspaceRoot), 'specwright-specs.hash');
 }
 
+/**
+ * The plugin's summaries as its createNodes left them (Nx's PluginCache file: `{ entries, accessOrder }`), read
+ * only: the executors look summaries up and never write the file, which is the plugin's. Reading the JSON here
+ * instead of through `@nx/devkit/internal` keeps that module (half of Nx's internals, ~0.2–0.6 s to load) out of the
+ * executors' start-up. Entries are keyed by the spec's content hash, so an unreadable or foreign file only costs a
+ * re-read: it is treated as empty, as Nx treats it.
+ */
+export function readSummaryCache(file: string): SummaryCache {
+  let entries: Record<string, unknown> = {};
+  if (process.env.NX_CACHE_PROJECT_GRAPH !== 'false') {
+    try {
+      const raw = JSON.parse(readFileSync(file, 'utf8')) as { entries?: unknown };
+      if (raw && typeof raw.entries === 'object' && raw.entries !== null && !Array.isArray(raw.entries)) entries = raw.entries as Record<string, unknown>;
+    } catch {
+      // No cache yet, or not one we can read: summarize from the specs.
+    }
+  }
+  const added = new Map<string, SpecSummary>();
+  return {
+    get: (key) => {
+      const known = added.get(key) ?? (Object.hasOwn(entries, key) ? entries[key] : undefined);
+      return isSummary(known) ? known : undefined;
+    },
+    set: (key, value) => void added.set(key, value),
+  };
+}
+
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** Whether a cached value has the summary's shape (entries written before `dependsOn` existed lack it). */
+function isSummary(value: unknown): value is SpecSummary {
+  if (!value || typeof value !== 'object') return false;
+  const summary = value as Record<string, unknown>;
+  return (
+    isStringList(summary.dependsOn) &&
+    isStringList(summary.outputs) &&
+    isStringList(summary.tests) &&
+    (summary.id === undefined || typeof summary.id === 'string') &&
+    (summary.types === undefined || typeof summary.types === 'string')
+  );
+}
+
 /** One spec file's summary: from the cache when its content (and project root) are unchanged. */
 export function summarizeSpecFile(workspaceRoot: string, specFile: string, projectRoot: string, cache?: SummaryCache): SpecSummary {
   let source: string;
@@ -57,7 +99,7 @@ export function summarizeSpecFile(workspaceRoot: string, specFile: string, proje
   const key = `${specFile}@${projectRoot}:${createHash('sha1').update(source).digest('hex')}`;
   const hit = cache?.get(key);
   // Entries written before dependsOn was part of the summary lack it: read those again.
-  if (hit && Array.isArray(hit.dependsOn)) return hit;
+  if (hit && isSummary(hit)) return hit;
   const summary = summarizeSpecSource(source, specFile, projectRoot);
   cache?.set(key, summary);
   return summary;
@@ -103,7 +145,11 @@ export function indexSpecs(workspaceRoot: string, files: readonly { file: string
  */
 export function dependencyClosure(index: readonly IndexedSpec[], roots: readonly string[]): string[] {
   const byId = new Map<string, IndexedSpec[]>();
+  const byProject = new Map<string, IndexedSpec[]>();
   for (const entry of index) {
+    const siblings = byProject.get(entry.projectRoot);
+    if (siblings) siblings.push(entry);
+    else byProject.set(entry.projectRoot, [entry]);
     if (entry.summary.id === undefined) continue;
     const same = byId.get(entry.summary.id);
     if (same) same.push(entry);
@@ -126,7 +172,7 @@ export function dependencyClosure(index: readonly IndexedSpec[], roots: readonly
     for (const other of next) {
       loaded.add(other.projectRoot);
       // A project's specs all load together: its other specs' dependencies must resolve too.
-      for (const sibling of index) if (sibling.projectRoot === other.projectRoot && !visited.has(sibling.file)) queue.push(sibling);
+      for (const sibling of byProject.get(other.projectRoot) ?? []) if (!visited.has(sibling.file)) queue.push(sibling);
     }
   }
   if (unresolved) for (const entry of index) if (entry.summary.id === undefined) loaded.add(entry.projectRoot);

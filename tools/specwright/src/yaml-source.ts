@@ -21,11 +21,14 @@ function yaml(): typeof import('yaml') {
   return require('yaml') as typeof import('yaml');
 }
 
+/** How every Specwright YAML file is parsed (part of the spec YAML cache's key: a change here is a new reading). */
+export const YAML_DOCUMENT_OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true } as const;
+
 /** Parses strictly (unique keys); returns the first syntax error with its position instead of throwing. */
 export function parseYamlDocument(source: string): ParsedYaml & { syntaxError?: { message: string; position: Position } } {
   const { LineCounter: Counter, parseDocument } = yaml();
   const lineCounter = new Counter();
-  const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(source, { lineCounter, ...YAML_DOCUMENT_OPTIONS });
   const first = doc.errors[0];
   if (!first) return { doc, lineCounter };
   const pos = lineCounter.linePos(first.pos[0]);

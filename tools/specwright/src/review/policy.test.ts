@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import Ajv from 'ajv';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpecwrightError } from '../errors';
-import { checkGenerationAllowed, checkReviewer, defaultPolicy, loadPolicy, parsePolicy, reviewerMatches, type Policy } from './policy';
+import { checkGenerationAllowed, checkReviewer, defaultPolicy, loadPolicy, parsePolicy, POLICY_SCHEMA_AJV_OPTIONS, reviewerMatches, type Policy } from './policy';
 
 const REPO_ROOT = resolve(__dirname, '../../../..');
 
@@ -17,6 +18,13 @@ const errorOf = (source: string): SpecwrightError => {
 };
 
 describe('policy', () => {
+  it('ships a policy schema that is valid draft-07 (the parser compiles it without checking that again)', () => {
+    const ajv = new Ajv({ ...POLICY_SCHEMA_AJV_OPTIONS, validateSchema: true });
+    const schema = JSON.parse(readFileSync(join(__dirname, '../../policy.schema.json'), 'utf8')) as object;
+    expect(ajv.validateSchema(schema), JSON.stringify(ajv.errors)).toBe(true);
+    expect(() => ajv.compile(schema)).not.toThrow();
+  });
+
   it("validates the workspace's own specs/policy.yaml", () => {
     const policy = loadPolicy(REPO_ROOT);
     expect(policy.file).toBe('specs/policy.yaml');

@@ -1,6 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { validatorFor } from '../ajv-cache';
 import { SpecwrightError } from '../errors';
 import { formatPath, isYamlMapping, mostSpecificError, parseYamlDocument, pathSegments, positionOfKey, positionOfPath, positionOfSchemaError } from '../yaml-source';
 import { readTextIfExists } from '../fs-utils';
@@ -48,13 +49,13 @@ export function loadPolicy(workspaceRoot: string): Policy {
 
 let cachedValidator: ValidateFunction | undefined;
 
+export const POLICY_SCHEMA_AJV_OPTIONS = { allErrors: true, strict: true, validateSchema: false } as const;
+
 function policyValidator(): ValidateFunction {
   if (!cachedValidator) {
-    // Loaded on first use: the pre-commit hook reads policies from its cache and never pays for ajv.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { default: Ajv } = require('ajv') as typeof import('ajv');
-    const schema = JSON.parse(readFileSync(require.resolve('../../policy.schema.json'), 'utf8')) as Record<string, unknown>;
-    cachedValidator = new Ajv({ allErrors: true, strict: true }).compile(schema);
+    // Made on first use: the pre-commit hook reads policies from its cache and never pays for ajv. Compiled once per
+    // schema and ajv version (ajv-cache.ts); the shipped schema is checked against the meta-schema by policy.test.ts.
+    cachedValidator = validatorFor(readFileSync(require.resolve('../../policy.schema.json'), 'utf8'), POLICY_SCHEMA_AJV_OPTIONS);
   }
   return cachedValidator;
 }
