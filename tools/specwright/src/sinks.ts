@@ -4,18 +4,17 @@ import { SpecwrightError, describeError } from './errors';
 import { effectiveModel } from './fingerprint';
 import { generateFix, type TargetNames } from './fix-commands';
 import { readTextIfExists, sha256 } from './fs-utils';
-import { generateSpec, type GateRunner } from './generate';
+import type { GateRunner, generateSpec } from './generate';
 import { commitSpecWrite, hasPendingJournal, JOURNAL_FILE_NAME, recoverJournal, sweepTemporaryFiles } from './journal';
 import type { ProjectRef, SpecFailure } from './load';
 import { bodyHash, type LockEntry, type LockFile } from './lock';
 import { withProjectRunLock } from './mutex';
 import { resolveProvider, type NormalizedOptions } from './options';
 import { projectRelative } from './plan';
-import { buildMessages, type PromptContext } from './prompt';
+import type { PromptContext } from './prompt';
 import type { Provider } from './providers';
 import { formatSummary, spendTotals } from './report';
-import { workspacePrices } from './runs/cost';
-import { RunLog } from './runs/log';
+import type { RunLog } from './runs/log';
 import { orphanedLockEntries, type RunSnapshot } from './snapshot';
 import type { FingerprintedSpec, PlannedSpec, SpecOutcome, TokenUsage } from './types';
 
@@ -238,6 +237,8 @@ export class DryRunSink extends ReadingSink {
   async accept(planned: PlannedSpec, context: SinkContext): Promise<SpecOutcome> {
     const settled = settledWithoutModel(planned, context.options);
     if (settled) return settled;
+    // Loaded here, like the writing sink's model and gates: the check that runs on every commit never needs them.
+    const { buildMessages } = await import('./prompt');
     const messages = buildMessages(planned.spec, promptContext(context.workspaceRoot, planned.spec, this.specsById));
     const model = effectiveModel(planned.spec, context.options);
     context.log(`\n── ${planned.spec.spec.id} (${planned.state}) → would write ${planned.spec.outputFiles.join(', ')} with ${model.name}`);
@@ -250,9 +251,10 @@ export class DryRunSink extends ReadingSink {
   }
 }
 
-/** Runs set up by `start`: the model, the specs by id, the run's id and log. */
+/** Runs set up by `start`: the model, the generator, the specs by id, the run's id and log. */
 interface WriteRun {
   provider: Provider;
+  generate: typeof generateSpec;
   specsById: ReadonlyMap<string, FingerprintedSpec>;
   runId: string;
   runLog?: RunLog;
@@ -293,8 +295,15 @@ export class WriteSink implements ArtifactSink {
   async start(start: SinkStart): Promise<void> {
     const { workspaceRoot, env, gates } = this.setup;
     const { options } = start;
-    // Loaded only when writing: the check that runs on every commit never pays for the HTTP client.
-    const [{ createProvider }, { limitRequests }] = await Promise.all([import('./providers'), import('./providers/request-limit')]);
+    // Loaded only when writing: the check that runs on every commit never pays for the HTTP client, the generator
+    // or the run log.
+    const [{ createProvider }, { limitRequests }, { generateSpec }, { RunLog }, { workspacePrices }] = await Promise.all([
+      import('./providers'),
+      import('./providers/request-limit'),
+      import('./generate'),
+      import('./runs/log'),
+      import('./runs/cost'),
+    ]);
     if (gates) {
       // Said once per run, before any candidate code runs: which isolation is in force (or refused if too weak).
       const { isolationNotice, strongIsolationRequired } = await import('./gates/sandbox/isolation');
@@ -309,7 +318,7 @@ export class WriteSink implements ArtifactSink {
           workspacePrices(workspaceRoot, options.prices),
         )
       : undefined;
-    this.run = { provider, specsById: start.snapshot.specsById, runId: start.runId, ...(runLog ? { runLog } : {}) };
+    this.run = { provider, generate: generateSpec, specsById: start.snapshot.specsById, runId: start.runId, ...(runLog ? { runLog } : {}) };
   }
 
   afterFailedDependency(planned: PlannedSpec, failed: SpecOutcome): SpecOutcome | undefined {
@@ -334,7 +343,7 @@ export class WriteSink implements ArtifactSink {
     if (!run) throw new Error('WriteSink.accept before start');
     const started = Date.now();
     const model = effectiveModel(spec, context.options);
-    const result = await generateSpec({
+    const result = await run.generate({
       spec,
       provider: run.provider,
       model,
