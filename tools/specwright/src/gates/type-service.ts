@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 import type { Finding } from '../types';
+import { HeapBudget, type HeapBudgetOptions } from './heap-budget';
 import { isTypeScriptFile, sha256 } from './util';
 
 export interface TypecheckResult {
@@ -31,10 +32,13 @@ export class WorkspaceTypeService {
   private invalidateResolutions = false;
   private readonly stableVersions = new Map<string, string>();
   private readonly libDirectory: string;
+  /** Each check leaves the previous program's checker behind as garbage: collected past a budget (heap-budget.ts). */
+  readonly heap: HeapBudget;
 
   readonly workspaceRoot: string;
 
-  constructor(workspaceRoot: string) {
+  constructor(workspaceRoot: string, options: { heap?: HeapBudgetOptions } = {}) {
+    this.heap = new HeapBudget(options.heap);
     this.workspaceRoot = realpathOr(workspaceRoot);
     workspaceRoot = this.workspaceRoot;
     this.options = this.readCompilerOptions();
@@ -140,11 +144,12 @@ export class WorkspaceTypeService {
     return { program, diagnostics };
   }
 
-  /** Forget the last candidate (so the next spec sees the disk again). */
+  /** Forget the last candidate (so the next spec sees the disk again), and bound the garbage its check left. */
   reset(): void {
     this.overrides.clear();
     this.rootFiles = [];
     this.projectVersion++;
+    this.heap.settle();
   }
 
   dispose(): void {

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureWorkspace, type FixtureWorkspace } from './__fixtures__/workspace';
 import { GateContext } from './context';
-import { createTypesGate } from './types';
+import { createTypesGate, WorkspaceTypeService } from './types';
 import type { Gate } from './gate';
 
 let ws: FixtureWorkspace;
@@ -90,5 +91,25 @@ describe('types gate', () => {
     expect(again.ok).toBe(true);
     expect(context.types()).toBe(service);
     expect(warmMs).toBeLessThan(2000);
+  });
+});
+
+describe('type checker garbage', () => {
+  it('is collected past the budget above what is live: each new candidate leaves the previous checker behind', async () => {
+    // a tight budget, so that a dozen small checks cross it (the default allows 64 MB or half the live heap)
+    const service = new WorkspaceTypeService(ws.root, { heap: { minSlackBytes: 8 * 1024 * 1024, slackRatio: 0 } });
+    const tight = createTypesGate(() => service);
+    try {
+      for (let attempt = 0; attempt < 12; attempt++) {
+        // a new candidate each time (as repair attempts are): a new program and checker per check
+        const verdict = await tight.check(ws.input('money/allocate', { content: `${GOOD()}\n// attempt ${attempt}\n` }));
+        expect(verdict.ok).toBe(true);
+        // after the check, the heap in use is within the budget: what was left above it has been collected
+        expect(getHeapStatistics().used_heap_size).toBeLessThanOrEqual(service.heap.limitBytes);
+      }
+      expect(service.heap.stats().collections).toBeGreaterThan(0);
+    } finally {
+      service.dispose();
+    }
   });
 });
