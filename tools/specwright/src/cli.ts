@@ -144,7 +144,7 @@ COMMANDS.set('generate', {
   usage: pipelineUsage(
     'generate',
     'Regenerates new, stale and missing specs through the model; every candidate passes the gates before it is written.',
-    '  --force             regenerate fresh specs too and overwrite hand-edited outputs (a backup is kept)\n  --concurrency <n>   model requests in flight at once (a positive integer); candidates are gated one per CPU\n                      core meanwhile\n  --no-gates          skip the code gates (debugging only)\n  --accept-behaviour-change <spec-id>\n                      let that spec\'s new code behave differently from the reviewed version (the differences are\n                      recorded in the lock and shown in review instead of being rejected)\n  --json              print {ok, specs: [{id, file, state, result, message}], problems: [...]}\n',
+    '  --force             regenerate fresh specs too and overwrite hand-edited outputs (a backup is kept)\n  --concurrency <n>   model requests in flight at once (a positive integer); candidates are gated two per CPU\n                      core meanwhile\n  --no-gates          skip the code gates (debugging only)\n  --accept-behaviour-change <spec-id>\n                      let that spec\'s new code behave differently from the reviewed version (the differences are\n                      recorded in the lock and shown in review instead of being rejected)\n  --json              print {ok, specs: [{id, file, state, result, message}], problems: [...]}\n',
   ),
 });
 COMMANDS.set('check', {
