@@ -3,15 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { REPO_ROOT } from '../test/fixtures';
-import { AJV_CACHE_DIR, validatorFor } from './ajv-cache';
+import { ajvCacheFolder, validatorFor } from './ajv-cache';
 import { SPEC_SCHEMA_AJV_OPTIONS } from './parse';
 
-const FOLDER = join(REPO_ROOT, 'node_modules', AJV_CACHE_DIR);
+// Asked at each use, as the module does: the nearest node_modules can appear mid-run (vite's cache folder).
+const folder = (): string => ajvCacheFolder() ?? '';
 const OPTIONS = { ...SPEC_SCHEMA_AJV_OPTIONS, validateSchema: false };
 const filesNow = (): Set<string> => {
   try {
-    return new Set(readdirSync(FOLDER));
+    return new Set(readdirSync(folder()));
   } catch {
     return new Set();
   }
@@ -36,7 +36,7 @@ describe('validators compiled once per schema', () => {
     const compiled = new Ajv(OPTIONS).compile(JSON.parse(text) as object);
     const before = filesNow();
     onTestFinished(() => {
-      for (const name of filesNow()) if (!before.has(name)) rmSync(join(FOLDER, name), { force: true });
+      for (const name of filesNow()) if (!before.has(name)) rmSync(join(folder(), name), { force: true });
     });
     const first = validatorFor(text, OPTIONS);
     const written = [...filesNow()].filter((name) => !before.has(name));
@@ -50,7 +50,7 @@ describe('validators compiled once per schema', () => {
     }
 
     // The file is what a later process uses: a planted one answers (so the cache is read) …
-    const file = join(FOLDER, written[0] as string);
+    const file = join(folder(), written[0] as string);
     writeFileSync(file, 'module.exports = function planted() { return true; };');
     expect(validatorFor(text, OPTIONS)(SAMPLES[3])).toBe(true);
     // … a broken one is compiled again and replaced, and another schema text never reads it.

@@ -26,12 +26,18 @@ function nodeModulesFolder(): string | undefined {
   }
 }
 
+/** Where the compiled validators are kept: the nearest node_modules above the plugin's code; undefined if none. */
+export function ajvCacheFolder(): string | undefined {
+  const folder = nodeModulesFolder();
+  return folder && join(folder, AJV_CACHE_DIR);
+}
+
 export function validatorFor(schemaText: string, options: Options): ValidateFunction {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ajvVersion = (JSON.parse(readFileSync(require.resolve('ajv/package.json'), 'utf8')) as { version: string }).version;
   const key = createHash('sha1').update(JSON.stringify([FORMAT, ajvVersion, options, schemaText])).digest('hex');
-  const folder = nodeModulesFolder();
-  const file = folder && join(folder, AJV_CACHE_DIR, `${key}.js`);
+  const folder = ajvCacheFolder();
+  const file = folder && join(folder, `${key}.js`);
   if (file) {
     const loaded = loadStandalone(file);
     if (loaded) return loaded;

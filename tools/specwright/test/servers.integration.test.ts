@@ -342,8 +342,12 @@ describe('answers and bodies real servers send', () => {
 
   it('repair turns keep the original request plus only the latest answer: the prompt stops growing', async () => {
     const bad = (text: string): Reply => ({ kind: 'text', text });
-    const run = await one([bad('not json at all'), bad('still not json, and a longer answer this time around'), bad('{"files": 3}'), { kind: 'status', status: 500 }], { maxAttempts: 3 });
-    const requests = run.server.requests.filter((request) => request.body.messages.some((m) => m.content.includes('id: demo/a')));
+    // demo/a's answers, in its own order: other specs' requests may go out between its attempts (one request in
+    // flight, not one spec at a time), and they get a server error.
+    const answers = [bad('not json at all'), bad('still not json, and a longer answer this time around'), bad('{"files": 3}')];
+    const isA = (request: RecordedRequest) => request.body.messages.some((m) => m.content.includes('id: demo/a'));
+    const run = await scenario({ profile: 'openai' }, { concurrency: 1, maxAttempts: 3 }, {}, (request) => (isA(request) ? answers.shift() : undefined) ?? { kind: 'status', status: 500 });
+    const requests = run.server.requests.filter(isA);
     expect(requests.map((request) => request.body.messages.length)).toEqual([2, 4, 4]);
     expect(requests[2]?.body.messages.slice(0, 2)).toEqual(requests[0]?.body.messages);
     expect(requests[2]?.body.messages[2]?.content).toBe('still not json, and a longer answer this time around');
