@@ -255,6 +255,8 @@ export class DryRunSink extends ReadingSink {
 interface WriteRun {
   provider: Provider;
   generate: typeof generateSpec;
+  /** The entry's gates, a few candidates at a time (gate-slots.ts). */
+  gates?: GateRunner;
   specsById: ReadonlyMap<string, FingerprintedSpec>;
   runId: string;
   runLog?: RunLog;
@@ -297,9 +299,10 @@ export class WriteSink implements ArtifactSink {
     const { options } = start;
     // Loaded only when writing: the check that runs on every commit never pays for the HTTP client, the generator
     // or the run log.
-    const [{ createProvider }, { limitRequests }, { generateSpec }, { RunLog }, { workspacePrices }] = await Promise.all([
+    const [{ createProvider }, { limitRequests }, { limitGateRuns }, { generateSpec }, { RunLog }, { workspacePrices }] = await Promise.all([
       import('./providers'),
       import('./providers/request-limit'),
+      import('./gate-slots'),
       import('./generate'),
       import('./runs/log'),
       import('./runs/cost'),
@@ -318,7 +321,8 @@ export class WriteSink implements ArtifactSink {
           workspacePrices(workspaceRoot, options.prices),
         )
       : undefined;
-    this.run = { provider, generate: generateSpec, specsById: start.snapshot.specsById, runId: start.runId, ...(runLog ? { runLog } : {}) };
+    const limitedGates = gates ? limitGateRuns(gates) : undefined;
+    this.run = { provider, generate: generateSpec, ...(limitedGates ? { gates: limitedGates } : {}), specsById: start.snapshot.specsById, runId: start.runId, ...(runLog ? { runLog } : {}) };
   }
 
   afterFailedDependency(planned: PlannedSpec, failed: SpecOutcome): SpecOutcome | undefined {
@@ -352,7 +356,7 @@ export class WriteSink implements ArtifactSink {
       maxOutputTokens: spec.spec.model.maxOutputTokens ?? context.options.maxOutputTokens,
       prompt: promptContext(context.workspaceRoot, spec, run.specsById),
       specsById: run.specsById,
-      ...(this.setup.gates ? { gates: this.setup.gates } : {}),
+      ...(run.gates ? { gates: run.gates } : {}),
       ...(run.runLog ? { onAttempt: (event) => run.runLog?.attempt(event) } : {}),
     });
     const seconds = (Date.now() - started) / 1000;
