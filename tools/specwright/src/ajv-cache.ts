@@ -1,7 +1,8 @@
 import type { Options, ValidateFunction } from 'ajv';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { replaceCacheFile } from './fs-utils';
 
 /**
  * A JSON Schema validator compiled once per schema, not once per process: ajv's compile of the spec schema is ~80 ms
@@ -51,14 +52,7 @@ export function validatorFor(schemaText: string, options: Options): ValidateFunc
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { default: standaloneCode } = require('ajv/dist/standalone') as typeof import('ajv/dist/standalone');
       mkdirSync(dirname(file), { recursive: true });
-      const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-      writeFileSync(temp, standaloneCode(ajv, validate));
-      try {
-        renameSync(temp, file);
-      } catch (error) {
-        unlinkSync(temp);
-        throw error;
-      }
+      replaceCacheFile(file, standaloneCode(ajv, validate));
     } catch {
       // A read-only node_modules: compile again next time.
     }

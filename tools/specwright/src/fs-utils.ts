@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync, statSync } from 'node:fs';
 import { dirname, basename, join, relative, sep } from 'node:path';
 import { SpecwrightError } from './errors';
 
@@ -61,8 +61,8 @@ export function writeFileAtomic(path: string, content: string): void {
   } catch {
     mode = undefined;
   }
-  const fd = openSync(temp, 'w', mode ?? 0o644);
-  try {
+  replaceThrough(temp, path, () => {
+    const fd = openSync(temp, 'w', mode ?? 0o644);
     try {
       const buffer = Buffer.from(content, 'utf8');
       let offset = 0;
@@ -71,6 +71,22 @@ export function writeFileAtomic(path: string, content: string): void {
     } finally {
       closeSync(fd);
     }
+  });
+}
+
+/**
+ * Replaces a cache file in one rename, so a reader sees the old file or the new one, never half of one. No fsync:
+ * losing a cache file to a crash costs only computing it again.
+ */
+export function replaceCacheFile(path: string, content: string | Uint8Array): void {
+  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  replaceThrough(temp, path, () => writeFileSync(temp, content));
+}
+
+/** Writes `temp` with `writeTemp`, then renames it over `path`; on any failure the temporary file is removed. */
+function replaceThrough(temp: string, path: string, writeTemp: () => void): void {
+  try {
+    writeTemp();
     renameSync(temp, path);
   } catch (error) {
     try {

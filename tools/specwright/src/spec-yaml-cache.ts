@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { replaceCacheFile } from './fs-utils';
 import { SPEC_YAML_SETTINGS, type KnownYaml } from './parse';
 
 /**
@@ -92,7 +93,7 @@ export class SpecYamlCache {
       project.changed = false;
       try {
         mkdirSync(this.folder, { recursive: true });
-        writeReplacing(this.fileOf(projectRoot), serialize({ stamp: specYamlCacheStamp(), entries: [...project.entries].map(([file, entry]) => [file, entry.hash, entry.data]) }));
+        replaceCacheFile(this.fileOf(projectRoot), serialize({ stamp: specYamlCacheStamp(), entries: [...project.entries].map(([file, entry]) => [file, entry.hash, entry.data]) }));
       } catch {
         // The cache is an optimisation: a read-only node_modules must not fail the run.
       }
@@ -134,20 +135,4 @@ function readEntries(path: string): Map<string, Entry> {
     if (typeof file === 'string' && typeof hash === 'string' && data instanceof Uint8Array) entries.set(file, { hash, data });
   }
   return entries;
-}
-
-/** Replaces `path` in one rename (readers see the old file or the new one); no fsync: losing a cache costs a parse. */
-function writeReplacing(path: string, content: Uint8Array): void {
-  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(temp, content);
-    renameSync(temp, path);
-  } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Nothing was written.
-    }
-    throw error;
-  }
 }
