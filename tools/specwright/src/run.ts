@@ -48,8 +48,9 @@ const BAD_RESULTS: ReadonlySet<SpecOutcome['result']> = new Set(['failed', 'drif
 
 /**
  * The pipeline: discover → parse → contracts → fingerprint → plan (one snapshot), then every planned spec goes to
- * the sink, in dependency order, with `concurrency` model requests in flight. Everything that differs between generating, checking and
- * dry-running — preparing projects, run locks, extra problems, what a failure skips, the summary — is the sink's.
+ * the sink, in dependency order, with `concurrency` model requests in flight. Everything that differs between
+ * generating, checking and dry-running — preparing projects, run locks, extra problems, what a failure skips, the
+ * summary — is the sink's.
  */
 export async function runPipeline(request: RunRequest): Promise<RunResult> {
   const log = request.log ?? ((line: string) => console.log(line));
