@@ -56,10 +56,9 @@ export function parseTreeSpec(
   treeOrRoot: SourceTree | string,
   file: string,
   project: ProjectRef,
-  checkListedFiles = true,
-  parsed?: Map<string, ParsedSpec>,
-  yamlCache?: SpecYamlCache,
+  settings: Pick<LoadOptions, 'checkListedFiles' | 'parsed' | 'yamlCache'> = {},
 ): ParsedSpec {
+  const { checkListedFiles = true, parsed, yamlCache } = settings;
   const known = parsed?.get(file);
   if (known) return known;
   const tree = asTree(treeOrRoot);
@@ -105,7 +104,7 @@ export function loadSpecs(treeOrRoot: SourceTree | string, projects: readonly Pr
   for (const { file, project } of specFiles) {
     try {
       // A listed test or types file that does not exist is a spec error now, not a failed gate after model calls.
-      parsed.push(parseTreeSpec(tree, file, project, settings.checkListedFiles ?? true, settings.parsed, yamlCache || undefined));
+      parsed.push(parseTreeSpec(tree, file, project, { ...settings, yamlCache }));
     } catch (error) {
       failures.push({ file, error: asSpecwrightError(error, file) });
     }

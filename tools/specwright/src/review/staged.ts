@@ -307,7 +307,7 @@ class StagedChecker {
     if (known) return known;
     const { parseTreeSpec } = await loadHeavy();
     const root = this.index.ownerRoot(file);
-    const parsed = parseTreeSpec(this.index, file, { root, name: this.index.projectName(root) }, false, this.parsed);
+    const parsed = parseTreeSpec(this.index, file, { root, name: this.index.projectName(root) }, { checkListedFiles: false, parsed: this.parsed });
     this.stats.parsed++;
     return parsed;
   }
