@@ -65,8 +65,11 @@ export async function verifySpecs(request: VerifyRequest): Promise<VerifyResult>
   // One vitest run per project for the tests of all its specs (the committed outputs sit side by side anyway),
   // instead of one vitest start-up per spec; results are split back per spec by test file.
   // (loaded here, not at the top: the gates pull in TypeScript, which the CLI's other commands never need)
-  const { TestsBatch } = await import('./gates/tests');
-  const testsBatch = new TestsBatch(committed.filter((entry) => entry.missing.length === 0));
+  // Likewise one type-check program per project instead of one per spec (types-batch.ts).
+  const [{ TestsBatch }, { TypesBatch }] = await Promise.all([import('./gates/tests'), import('./gates/types-batch')]);
+  const complete = committed.filter((entry) => entry.missing.length === 0);
+  const testsBatch = new TestsBatch(complete);
+  const typesBatch = new TypesBatch(complete);
 
   const specs = await Promise.all(
     committed.map(({ spec, files, missing }) =>
@@ -75,7 +78,7 @@ export async function verifySpecs(request: VerifyRequest): Promise<VerifyResult>
           return { id: spec.spec.id, file: spec.file, ok: false, verdicts: [], message: `missing ${missing.join(', ')}; run \`${generateFix(request.options, { project: spec.project, spec: spec.spec.id })}\`` };
         }
         try {
-          const verdicts = await request.gates({ spec, files, specsById, testsBatch });
+          const verdicts = await request.gates({ spec, files, specsById, testsBatch, typesBatch });
           const failed = verdicts.filter((verdict) => !verdict.ok && !verdict.skipped);
           const result: SpecVerification = { id: spec.spec.id, file: spec.file, ok: failed.length === 0, verdicts };
           if (failed.length > 0) result.message = formatFeedback(verdicts);

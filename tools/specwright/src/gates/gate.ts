@@ -1,5 +1,6 @@
 import type { Finding, GateName, GateVerdict, ResolvedSpec } from '../types';
 import type { GateContext } from './context';
+import type { WorkspaceTypeService } from './type-service';
 
 /**
  * What every gate sees: one candidate for one spec. The candidate lives only here (and in staging directories the
@@ -15,6 +16,13 @@ export interface GateInput {
   signal?: AbortSignal;
   /** verify-spec: the specs of the run whose tests share one vitest run per project (TestsBatch in tests.ts). */
   testsBatch?: SharedTestsRun;
+  /** verify-spec: the specs of the run that share one type-check program per project (TypesBatch in types-batch.ts). */
+  typesBatch?: SharedTypecheck;
+}
+
+/** What the types gate asks of verify-spec's shared type check: the input's findings, or `undefined`: check alone. */
+export interface SharedTypecheck {
+  findingsFor(input: GateInput, service: WorkspaceTypeService): Finding[] | undefined;
 }
 
 /**

@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import ts from 'typescript';
 import type { Capability, Finding, GateVerdict, ResolvedSpec } from '../types';
 import type { Gate, GateInput, SharedTestsRun } from './gate';
+import { BatchGroups, type BatchMember } from './batch-groups';
 import type { GateContext } from './context';
 import { markOwner, track, trackDir, untrack, untrackDir } from './reaper';
 import { capabilityAdvice, scrubCandidateText } from './sandbox/denials';
@@ -540,10 +541,7 @@ function summarizeFailure(text: string, projectRoot: string): { message: string;
 }
 
 /** A spec of a batch: the spec and the files its tests should see in place of its outputs. */
-export interface TestsBatchMember {
-  spec: ResolvedSpec;
-  files: ReadonlyMap<string, string>;
-}
+export type TestsBatchMember = BatchMember;
 
 /** What one batched vitest run gave: findings per spec id, or nothing when a spec must run on its own. */
 type BatchOutcome = Map<string, Finding[]>;
@@ -562,8 +560,7 @@ type BatchOutcome = Map<string, Finding[]>;
  * Generation never batches: every candidate is staged and run alone.
  */
 export class TestsBatch implements SharedTestsRun {
-  private readonly groups = new Map<string, TestsBatchMember[]>();
-  private readonly groupOf = new Map<string, string>();
+  private readonly groups: BatchGroups<TestsBatchMember>;
   private readonly runs = new Map<string, Promise<BatchOutcome | undefined>>();
 
   /** How many vitest runs the batch started (one per project and capability set). */
@@ -572,36 +569,21 @@ export class TestsBatch implements SharedTestsRun {
   }
 
   constructor(members: Iterable<TestsBatchMember>) {
-    for (const member of members) {
-      const key = `${member.spec.projectRoot}\0${[...new Set(member.spec.spec.constraints?.capabilities ?? [])].sort().join(',')}`;
-      const group = this.groups.get(key) ?? [];
-      // two specs claiming one file with different contents cannot share a copy: the later one runs alone
-      const conflict = group.some((other) => [...member.files].some(([file, content]) => other.files.has(file) && other.files.get(file) !== content));
-      if (conflict) continue;
-      group.push(member);
-      this.groups.set(key, group);
-      this.groupOf.set(member.spec.spec.id, key);
-    }
+    // the test workers' permission flags are the spec's grants: one set of capabilities per run
+    this.groups = new BatchGroups(members, (member) => [...new Set(member.spec.spec.constraints?.capabilities ?? [])].sort().join(','));
   }
 
   /** The findings of `input`'s spec from its batch's run (started by the first spec that asks), or undefined: run alone. */
   async findingsFor(input: GateInput, context: GateContext): Promise<Finding[] | undefined> {
-    const key = this.groupOf.get(input.spec.spec.id);
-    const group = key === undefined ? undefined : this.groups.get(key);
-    const member = group?.find((candidate) => candidate.spec.spec.id === input.spec.spec.id);
-    // only the files the batch was made with: anything else is a candidate of its own
-    if (!key || !group || !member || !sameFiles(member.files, input.files)) return undefined;
-    let outcome = this.runs.get(key);
+    const group = this.groups.groupFor(input);
+    if (!group) return undefined;
+    let outcome = this.runs.get(group.key);
     if (!outcome) {
-      outcome = runBatch(input.workspaceRoot, group, context, input.signal).catch(() => undefined);
-      this.runs.set(key, outcome);
+      outcome = runBatch(input.workspaceRoot, group.members, context, input.signal).catch(() => undefined);
+      this.runs.set(group.key, outcome);
     }
     return (await outcome)?.get(input.spec.spec.id);
   }
-}
-
-function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
-  return a.size === b.size && [...a].every(([file, content]) => b.get(file) === content);
 }
 
 /** The spec's test files that exist (declared ones may be missing: each spec reports those itself). */

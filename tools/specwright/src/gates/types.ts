@@ -112,6 +112,49 @@ function suppressionFindings(input: GateInput): Finding[] {
   return findings;
 }
 
+/** What one spec brings to a type check: its candidate (absolute path → content) and its tests as extra roots. */
+export interface SpecTypecheckRoots {
+  candidate: Map<string, string>;
+  testRoots: string[];
+  /** Declared test files that do not exist. */
+  findings: Finding[];
+}
+
+export function typecheckRootsOf(input: GateInput): SpecTypecheckRoots {
+  const candidate = new Map<string, string>();
+  for (const [file, content] of input.files) candidate.set(toAbsolute(input.workspaceRoot, file), content);
+  const testRoots: string[] = [];
+  const findings: Finding[] = [];
+  for (const test of input.spec.testFiles ?? []) {
+    const absolute = toAbsolute(input.workspaceRoot, test);
+    if (candidate.has(absolute)) continue;
+    if (!fs.existsSync(absolute)) {
+      findings.push({ file: test, message: `${test}: test file declared by the spec does not exist` });
+      continue;
+    }
+    if (isTypeScriptFile(test)) testRoots.push(absolute);
+  }
+  return { candidate, testRoots, findings };
+}
+
+/**
+ * The spec's findings from a program that holds its roots: the errors among `diagnostics` (once each), exports that
+ * do not match the spec, and suppression comments. Synchronous: the program is valid only until the next check.
+ */
+export function typeFindings(input: GateInput, program: ts.Program, diagnostics: readonly ts.Diagnostic[]): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  for (const diagnostic of diagnostics) {
+    if (diagnostic.category !== ts.DiagnosticCategory.Error) continue;
+    const finding = formatDiagnostic(input.workspaceRoot, diagnostic);
+    if (seen.has(finding.message)) continue;
+    seen.add(finding.message);
+    findings.push(finding);
+  }
+  findings.push(...checkExports(input, program), ...suppressionFindings(input));
+  return findings;
+}
+
 export function createTypesGate(service: () => WorkspaceTypeService): Gate {
   return {
     name: 'types',
@@ -120,30 +163,13 @@ export function createTypesGate(service: () => WorkspaceTypeService): Gate {
       // Compare paths in one form: TypeScript follows symlinks (workspace packages in node_modules) to real paths.
       const input = { ...given, workspaceRoot: realpathOr(given.workspaceRoot) };
       const ts$ = service();
-      const findings: Finding[] = [...ts$.configFindings];
-      const candidate = new Map<string, string>();
-      for (const [file, content] of input.files) candidate.set(toAbsolute(input.workspaceRoot, file), content);
-      const testRoots: string[] = [];
-      for (const test of input.spec.testFiles ?? []) {
-        const absolute = toAbsolute(input.workspaceRoot, test);
-        if (candidate.has(absolute)) continue;
-        if (!fs.existsSync(absolute)) {
-          findings.push({ file: test, message: `${test}: test file declared by the spec does not exist` });
-          continue;
-        }
-        if (isTypeScriptFile(test)) testRoots.push(absolute);
-      }
+      const batched = input.typesBatch?.findingsFor(input, ts$);
+      if (batched) return { gate: 'types', ok: batched.length === 0, findings: batched };
+      const { candidate, testRoots, findings: missingTests } = typecheckRootsOf(input);
+      const findings: Finding[] = [...ts$.configFindings, ...missingTests];
       try {
         const { program, diagnostics } = ts$.typecheck(candidate, testRoots);
-        const seen = new Set<string>();
-        for (const diagnostic of diagnostics) {
-          if (diagnostic.category !== ts.DiagnosticCategory.Error) continue;
-          const finding = formatDiagnostic(input.workspaceRoot, diagnostic);
-          if (seen.has(finding.message)) continue;
-          seen.add(finding.message);
-          findings.push(finding);
-        }
-        findings.push(...checkExports(input, program), ...suppressionFindings(input));
+        findings.push(...typeFindings(input, program, diagnostics));
       } finally {
         ts$.reset();
       }
