@@ -5,7 +5,7 @@
 import type { ExportSpec, JsonSchema, ResolvedSpec } from '../types';
 import { DEFAULT_SANDBOX_SETTINGS, SandboxPool, type SandboxSettings } from './sandbox';
 import { SchemaValidator } from './schema-validator';
-import { WorkspaceTypeService } from './type-service';
+import { TypeCheckWorker } from './type-worker';
 
 export type SessionGateName = 'types' | 'safety' | 'examples' | 'properties' | 'purity' | 'cost' | 'differential' | 'tests';
 
@@ -69,7 +69,7 @@ export class GateContext {
   readonly validator = new SchemaValidator();
   readonly sandbox: SandboxPool;
   readonly sandboxSettings: SandboxSettings;
-  private typeService?: WorkspaceTypeService;
+  private typeChecks?: TypeCheckWorker;
 
   constructor(
     readonly workspaceRoot: string,
@@ -85,16 +85,16 @@ export class GateContext {
     this.sandbox = new SandboxPool(this.sandboxSettings, this.options.tmpRoot);
   }
 
-  /** The session's language service, created on first use (building the first program takes a second or two). */
-  types(): WorkspaceTypeService {
-    this.typeService ??= new WorkspaceTypeService(this.workspaceRoot);
-    return this.typeService;
+  /** The session's type checks, in a process of their own started on first use (type-worker.ts). */
+  types(): TypeCheckWorker {
+    this.typeChecks ??= new TypeCheckWorker(this.workspaceRoot);
+    return this.typeChecks;
   }
 
   async dispose(): Promise<void> {
-    this.typeService?.dispose();
-    this.typeService = undefined;
-    await this.sandbox.dispose();
+    const typeChecks = this.typeChecks;
+    this.typeChecks = undefined;
+    await Promise.all([typeChecks?.dispose(), this.sandbox.dispose()]);
   }
 }
 

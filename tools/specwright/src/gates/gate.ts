@@ -1,6 +1,6 @@
 import type { Finding, GateName, GateVerdict, ResolvedSpec } from '../types';
 import type { GateContext } from './context';
-import type { WorkspaceTypeService } from './type-service';
+import type { TypeChecks } from './type-service';
 
 /**
  * What every gate sees: one candidate for one spec. The candidate lives only here (and in staging directories the
@@ -22,7 +22,7 @@ export interface GateInput {
 
 /** What the types gate asks of verify-spec's shared type check: the input's findings, or `undefined`: check alone. */
 export interface SharedTypecheck {
-  findingsFor(input: GateInput, service: WorkspaceTypeService): Finding[] | undefined;
+  findingsFor(input: GateInput, checks: TypeChecks): Promise<Finding[] | undefined>;
 }
 
 /**
@@ -41,7 +41,7 @@ export interface Gate {
 }
 
 /**
- * Expensive state shared by all specs and attempts of one run (one TypeScript language service, one ajv instance,
+ * Expensive state shared by all specs and attempts of one run (one type-check process, one ajv instance,
  * schema generators per project). Created once per run, disposed at its end.
  */
 export interface GateSession {

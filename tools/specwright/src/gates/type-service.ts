@@ -5,9 +5,28 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
-import type { Finding } from '../types';
+import type { ExportSpec, Finding } from '../types';
 import { HeapBudget, type HeapBudgetOptions } from './heap-budget';
 import { isTypeScriptFile, sha256 } from './util';
+
+/**
+ * What a type check needs of a spec (all of it crosses to the type-check worker process, so plain data): the files
+ * to check in place of the disk, its tests and the exports it names.
+ */
+export interface TypecheckSubject {
+  /** Real path (TypeScript follows symlinks to real paths). */
+  workspaceRoot: string;
+  files: ReadonlyMap<string, string>;
+  spec: { projectRoot: string; testFiles: readonly string[]; spec: { id: string; exports: readonly ExportSpec[] } };
+}
+
+/** Type checks, wherever the TypeScript programs live (type-worker.ts: in a process of their own). */
+export interface TypeChecks {
+  /** The findings of one spec checked alone. */
+  check(subject: TypecheckSubject): Promise<Finding[]>;
+  /** The findings of each spec of one project checked in one program, by spec id; undefined: check each alone. */
+  checkTogether(subjects: readonly TypecheckSubject[]): Promise<Map<string, Finding[]> | undefined>;
+}
 
 export interface TypecheckResult {
   findings: Finding[];

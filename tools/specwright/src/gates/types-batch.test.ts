@@ -35,7 +35,7 @@ describe('types batch (verify-spec: one program per project)', () => {
     const batch = new TypesBatch(inputs);
     const verdicts = await batched(batch, inputs);
     // two projects: two programs, not three
-    expect(batch.programsBuilt).toBe(2);
+    expect(batch.projectsChecked).toBe(2);
     for (const [index, input] of inputs.entries()) expect(verdicts[index]).toEqual(await gate.check(input));
     // the renamed export breaks allocate's own test and its export check, and nothing of core's
     const messages = verdicts[0]!.findings.map((f) => f.message);
@@ -48,7 +48,7 @@ describe('types batch (verify-spec: one program per project)', () => {
     const inputs = [ws.input('money/allocate', 'type-error'), ws.input('money/core', 'good')];
     const batch = new TypesBatch(inputs);
     const [allocate, core] = await batched(batch, inputs);
-    expect(batch.programsBuilt).toBe(1);
+    expect(batch.projectsChecked).toBe(1);
     expect(allocate!.findings.map((f) => f.message)).toEqual(["libs/money/src/allocate.ts:14:7 TS2322 Type 'string' is not assignable to type 'number'."]);
     expect(core!.ok).toBe(true);
   });
@@ -56,7 +56,7 @@ describe('types batch (verify-spec: one program per project)', () => {
   it('checks a candidate that is not the one the batch was made with on its own', async () => {
     const batch = new TypesBatch([ws.input('money/allocate', 'good')]);
     const [verdict] = await batched(batch, [ws.input('money/allocate', 'type-error')]);
-    expect(batch.programsBuilt).toBe(0);
+    expect(batch.projectsChecked).toBe(0);
     expect(verdict!.ok).toBe(false);
   });
 
@@ -68,11 +68,11 @@ describe('types batch (verify-spec: one program per project)', () => {
     const allocate = ws.input('money/allocate', { content: content.replace('GOOD', GOOD()) });
     const inputs = [allocate, ws.input('money/core', 'good')];
     const batch = new TypesBatch(inputs);
-    expect(batch.findingsFor({ ...allocate, workspaceRoot: ws.root }, context.types())).toBeUndefined();
-    expect(batch.programsBuilt).toBe(1);
+    expect(await batch.findingsFor(allocate, context.types())).toBeUndefined();
+    expect(batch.projectsChecked).toBe(1);
     // the gate still answers for each spec, from checks of their own
     const verdicts = await batched(batch, inputs);
     for (const [index, input] of inputs.entries()) expect(verdicts[index]).toEqual(await gate.check(input));
-    expect(batch.programsBuilt).toBe(1);
+    expect(batch.projectsChecked).toBe(1);
   });
 });

@@ -17,74 +17,75 @@ import ts from 'typescript';
 import type { Finding } from '../types';
 import { BatchGroups, type BatchMember } from './batch-groups';
 import type { GateInput, SharedTypecheck } from './gate';
-import type { WorkspaceTypeService } from './type-service';
-import { typecheckRootsOf, typeFindings, type SpecTypecheckRoots } from './types';
+import type { TypeChecks, TypecheckSubject, WorkspaceTypeService } from './type-service';
+import { typecheckRootsOf, typecheckSubjectOf, typeFindings, type SpecTypecheckRoots } from './types';
 
 /** Text that makes a file's declarations reach beyond the file itself. */
 const REACHES_OUTSIDE = /\bdeclare\s+(?:global\b|module\s+['"])|^\s*\/\/\/\s*<reference\s/m;
 
 export class TypesBatch implements SharedTypecheck {
   private readonly groups: BatchGroups<BatchMember>;
-  /** Findings by spec id, once its project's program was checked; a spec missing here is checked alone. */
-  private readonly findings = new Map<string, Finding[]>();
-  private readonly checked = new Set<string>();
-  private built = 0;
+  private readonly checks = new Map<string, Promise<Map<string, Finding[]> | undefined>>();
 
   constructor(members: Iterable<BatchMember>) {
     this.groups = new BatchGroups(members);
   }
 
-  /** How many programs the batch built (one per project). */
-  get programsBuilt(): number {
-    return this.built;
+  /** How many projects were checked in one program each (asked for by their first spec). */
+  get projectsChecked(): number {
+    return this.checks.size;
   }
 
-  findingsFor(input: GateInput, service: WorkspaceTypeService): Finding[] | undefined {
+  async findingsFor(input: GateInput, checks: TypeChecks): Promise<Finding[] | undefined> {
     const group = this.groups.groupFor(input);
     if (!group) return undefined;
-    if (!this.checked.has(group.key)) {
-      this.checked.add(group.key);
-      this.checkProject(group.members, input, service);
+    let together = this.checks.get(group.key);
+    if (!together) {
+      const subjects = group.members.map((member) => typecheckSubjectOf({ workspaceRoot: input.workspaceRoot, spec: member.spec, files: member.files }));
+      // a failed check records nothing: each spec of the project is checked alone and reports what went wrong itself
+      together = checks.checkTogether(subjects).catch(() => undefined);
+      this.checks.set(group.key, together);
     }
-    return this.findings.get(input.spec.spec.id);
+    return (await together)?.get(input.spec.spec.id);
   }
+}
 
-  /** Synchronous from the check to the last spec's findings: the program is valid only until the next check. */
-  private checkProject(members: readonly BatchMember[], asking: GateInput, service: WorkspaceTypeService): void {
-    const inputs: GateInput[] = members.map((member) => ({ workspaceRoot: asking.workspaceRoot, spec: member.spec, files: member.files, specsById: asking.specsById }));
-    const roots = inputs.map(typecheckRootsOf);
-    const candidate = new Map<string, string>();
-    for (const own of roots) for (const [file, content] of own.candidate) candidate.set(file, content);
-    const tests = [...new Set(roots.flatMap((own) => own.testRoots))].filter((file) => !candidate.has(file));
-    try {
-      const { program, diagnostics } = service.typecheck(candidate, tests);
-      this.built++;
-      const rootFiles = [...candidate.keys(), ...tests];
-      if (rootFiles.some((file) => reachesOutside(program.getSourceFile(file)))) return;
-      const byFile = new Map<string, ts.Diagnostic[]>();
-      const everyone: ts.Diagnostic[] = [];
-      const isRoot = new Set(rootFiles);
-      for (const diagnostic of diagnostics) {
-        const file = diagnostic.file ? path.resolve(diagnostic.file.fileName) : undefined;
-        if (file === undefined || !isRoot.has(file)) {
-          everyone.push(diagnostic);
-          continue;
-        }
-        const list = byFile.get(file) ?? [];
-        list.push(diagnostic);
-        byFile.set(file, list);
+/**
+ * The specs of one project checked in one program of `service` (in the process that holds the programs): each
+ * spec's findings by id, or undefined when a root reaches outside its file (each spec is then checked alone).
+ * Synchronous from the check to the last spec's findings: the program is valid only until the next check.
+ */
+export function checkTogether(service: WorkspaceTypeService, subjects: readonly TypecheckSubject[]): Map<string, Finding[]> | undefined {
+  const roots = subjects.map(typecheckRootsOf);
+  const candidate = new Map<string, string>();
+  for (const own of roots) for (const [file, content] of own.candidate) candidate.set(file, content);
+  const tests = [...new Set(roots.flatMap((own) => own.testRoots))].filter((file) => !candidate.has(file));
+  try {
+    const { program, diagnostics } = service.typecheck(candidate, tests);
+    const rootFiles = [...candidate.keys(), ...tests];
+    if (rootFiles.some((file) => reachesOutside(program.getSourceFile(file)))) return undefined;
+    const byFile = new Map<string, ts.Diagnostic[]>();
+    const everyone: ts.Diagnostic[] = [];
+    const isRoot = new Set(rootFiles);
+    for (const diagnostic of diagnostics) {
+      const file = diagnostic.file ? path.resolve(diagnostic.file.fileName) : undefined;
+      if (file === undefined || !isRoot.has(file)) {
+        everyone.push(diagnostic);
+        continue;
       }
-      inputs.forEach((input, index) => {
-        const own = roots[index]!;
-        const ownDiagnostics = [...everyone, ...ownRoots(own).flatMap((file) => byFile.get(file) ?? [])];
-        this.findings.set(input.spec.spec.id, [...service.configFindings, ...own.findings, ...typeFindings(input, program, ownDiagnostics)]);
-      });
-    } catch {
-      // nothing recorded: each spec of the project is checked alone and reports what went wrong itself
-      for (const input of inputs) this.findings.delete(input.spec.spec.id);
-    } finally {
-      service.reset();
+      const list = byFile.get(file) ?? [];
+      list.push(diagnostic);
+      byFile.set(file, list);
     }
+    const findings = new Map<string, Finding[]>();
+    subjects.forEach((subject, index) => {
+      const own = roots[index]!;
+      const ownDiagnostics = [...everyone, ...ownRoots(own).flatMap((file) => byFile.get(file) ?? [])];
+      findings.set(subject.spec.spec.id, [...service.configFindings, ...own.findings, ...typeFindings(subject, program, ownDiagnostics)]);
+    });
+    return findings;
+  } finally {
+    service.reset();
   }
 }
 

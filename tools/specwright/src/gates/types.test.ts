@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureWorkspace, type FixtureWorkspace } from './__fixtures__/workspace';
 import { GateContext } from './context';
 import { createTypesGate, WorkspaceTypeService } from './types';
+import { InProcessTypeChecks } from './type-worker-main';
 import type { Gate } from './gate';
 
 let ws: FixtureWorkspace;
@@ -98,7 +99,7 @@ describe('type checker garbage', () => {
   it('is collected past the budget above what is live: each new candidate leaves the previous checker behind', async () => {
     // a tight budget, so that a dozen small checks cross it (the default allows 64 MB or half the live heap)
     const service = new WorkspaceTypeService(ws.root, { heap: { minSlackBytes: 8 * 1024 * 1024, slackRatio: 0 } });
-    const tight = createTypesGate(() => service);
+    const tight = createTypesGate(() => new InProcessTypeChecks(service));
     try {
       for (let attempt = 0; attempt < 12; attempt++) {
         // a new candidate each time (as repair attempts are): a new program and checker per check

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import ts from 'typescript';
 import type { Finding, GateVerdict } from '../types';
 import type { Gate, GateInput } from './gate';
-import { realpathOr, WorkspaceTypeService } from './type-service';
+import { realpathOr, WorkspaceTypeService, type TypeChecks, type TypecheckSubject } from './type-service';
 import { isTypeScriptFile, oneLine, toAbsolute, toWorkspaceRelative } from './util';
 
 export { WorkspaceTypeService, type TypecheckResult } from './type-service';
@@ -23,7 +23,7 @@ export function formatDiagnostic(workspaceRoot: string, diagnostic: ts.Diagnosti
 }
 
 /** Checks that each `spec.exports` name is exported by a candidate file and is callable. */
-export function checkExports(input: GateInput, program: ts.Program): Finding[] {
+export function checkExports(input: TypecheckSubject, program: ts.Program): Finding[] {
   const checker = program.getTypeChecker();
   const found = new Map<string, { symbol: ts.Symbol; file: ts.SourceFile }>();
   const allExported: string[] = [];
@@ -92,7 +92,7 @@ function location(workspaceRoot: string, node: ts.Node): Finding & { prefix: str
 }
 
 /** `// @ts-nocheck`, `@ts-ignore` and `@ts-expect-error` hide errors instead of fixing them. */
-function suppressionFindings(input: GateInput): Finding[] {
+function suppressionFindings(input: TypecheckSubject): Finding[] {
   const findings: Finding[] = [];
   for (const [file, content] of input.files) {
     if (!isTypeScriptFile(file)) continue;
@@ -120,7 +120,7 @@ export interface SpecTypecheckRoots {
   findings: Finding[];
 }
 
-export function typecheckRootsOf(input: GateInput): SpecTypecheckRoots {
+export function typecheckRootsOf(input: TypecheckSubject): SpecTypecheckRoots {
   const candidate = new Map<string, string>();
   for (const [file, content] of input.files) candidate.set(toAbsolute(input.workspaceRoot, file), content);
   const testRoots: string[] = [];
@@ -141,7 +141,7 @@ export function typecheckRootsOf(input: GateInput): SpecTypecheckRoots {
  * The spec's findings from a program that holds its roots: the errors among `diagnostics` (once each), exports that
  * do not match the spec, and suppression comments. Synchronous: the program is valid only until the next check.
  */
-export function typeFindings(input: GateInput, program: ts.Program, diagnostics: readonly ts.Diagnostic[]): Finding[] {
+export function typeFindings(input: TypecheckSubject, program: ts.Program, diagnostics: readonly ts.Diagnostic[]): Finding[] {
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const diagnostic of diagnostics) {
@@ -155,24 +155,32 @@ export function typeFindings(input: GateInput, program: ts.Program, diagnostics:
   return findings;
 }
 
-export function createTypesGate(service: () => WorkspaceTypeService): Gate {
+/** One spec checked alone in `service` (in the process that holds the programs). */
+export function checkAlone(service: WorkspaceTypeService, subject: TypecheckSubject): Finding[] {
+  const { candidate, testRoots, findings: missingTests } = typecheckRootsOf(subject);
+  const findings: Finding[] = [...service.configFindings, ...missingTests];
+  try {
+    const { program, diagnostics } = service.typecheck(candidate, testRoots);
+    findings.push(...typeFindings(subject, program, diagnostics));
+  } finally {
+    service.reset();
+  }
+  return findings;
+}
+
+/** The plain data of `input` a type check needs (see TypecheckSubject). */
+export function typecheckSubjectOf(input: Pick<GateInput, 'workspaceRoot' | 'spec' | 'files'>): TypecheckSubject {
+  // Compare paths in one form: TypeScript follows symlinks (workspace packages in node_modules) to real paths.
+  const { projectRoot, testFiles, spec } = input.spec;
+  return { workspaceRoot: realpathOr(input.workspaceRoot), files: input.files, spec: { projectRoot, testFiles, spec: { id: spec.id, exports: spec.exports } } };
+}
+
+export function createTypesGate(checks: () => TypeChecks): Gate {
   return {
     name: 'types',
     blocking: true,
-    async check(given: GateInput): Promise<GateVerdict> {
-      // Compare paths in one form: TypeScript follows symlinks (workspace packages in node_modules) to real paths.
-      const input = { ...given, workspaceRoot: realpathOr(given.workspaceRoot) };
-      const ts$ = service();
-      const batched = input.typesBatch?.findingsFor(input, ts$);
-      if (batched) return { gate: 'types', ok: batched.length === 0, findings: batched };
-      const { candidate, testRoots, findings: missingTests } = typecheckRootsOf(input);
-      const findings: Finding[] = [...ts$.configFindings, ...missingTests];
-      try {
-        const { program, diagnostics } = ts$.typecheck(candidate, testRoots);
-        findings.push(...typeFindings(input, program, diagnostics));
-      } finally {
-        ts$.reset();
-      }
+    async check(input: GateInput): Promise<GateVerdict> {
+      const findings = (await input.typesBatch?.findingsFor(input, checks())) ?? (await checks().check(typecheckSubjectOf(input)));
       return { gate: 'types', ok: findings.length === 0, findings };
     },
   };

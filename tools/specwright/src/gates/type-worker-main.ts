@@ -1,0 +1,41 @@
+/**
+ * The type-check process's side of type-worker.ts: the checks over one language service, answered one request at a
+ * time (a check's program stays valid until its findings are made). Its own module so that the gate process, which
+ * only asks, never loads the checker's code.
+ */
+import { describeError } from '../errors';
+import type { Finding } from '../types';
+import { WorkspaceTypeService, type TypeChecks, type TypecheckSubject } from './type-service';
+import type { TypeCheckReply, TypeCheckRequest } from './type-worker';
+import { checkAlone } from './types';
+import { checkTogether } from './types-batch';
+
+/** The checks in this process, over one language service (what the worker process serves; tests use it directly). */
+export class InProcessTypeChecks implements TypeChecks {
+  constructor(readonly service: WorkspaceTypeService) {}
+
+  async check(subject: TypecheckSubject): Promise<Finding[]> {
+    return checkAlone(this.service, subject);
+  }
+
+  async checkTogether(subjects: readonly TypecheckSubject[]): Promise<Map<string, Finding[]> | undefined> {
+    return checkTogether(this.service, subjects);
+  }
+}
+
+/** The type-check process's main: answers each request in turn until its parent goes. */
+export function serveTypeChecks(workspaceRoot: string): void {
+  let checks: InProcessTypeChecks | undefined;
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (request: TypeCheckRequest) => {
+    let reply: TypeCheckReply;
+    try {
+      checks ??= new InProcessTypeChecks(new WorkspaceTypeService(workspaceRoot));
+      const result = request.kind === 'alone' ? checkAlone(checks.service, request.subject) : checkTogether(checks.service, request.subjects);
+      reply = { seq: request.seq, ok: true, result };
+    } catch (error) {
+      reply = { seq: request.seq, ok: false, error: describeError(error) };
+    }
+    process.send?.(reply);
+  });
+}
