@@ -17,7 +17,7 @@ export interface TypecheckSubject {
   /** Real path (TypeScript follows symlinks to real paths). */
   workspaceRoot: string;
   files: ReadonlyMap<string, string>;
-  spec: { projectRoot: string; testFiles: readonly string[]; spec: { id: string; exports: readonly ExportSpec[] } };
+  spec: { testFiles: readonly string[]; spec: { id: string; exports: readonly ExportSpec[] } };
 }
 
 /** Type checks, wherever the TypeScript programs live (type-worker.ts: in a process of their own). */

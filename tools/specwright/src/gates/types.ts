@@ -1,6 +1,7 @@
 /**
- * The types gate: typechecks the candidate against the workspace with one TypeScript LanguageService per session.
- * The candidate's files override the disk content of their paths in the service host (nothing is written); file
+ * The types gate: typechecks the candidate against the workspace with one TypeScript LanguageService per session,
+ * held by the session's type-check process (type-worker.ts); this module is both the gate (in the gate process) and
+ * the checks the process runs (checkAlone; types-batch.ts for verify-spec's projects). The candidate's files override the disk content of their paths in the service host (nothing is written); file
  * versions change with content, so the service re-checks only what changed between specs and attempts.
  */
 import * as fs from 'node:fs';
@@ -171,8 +172,8 @@ export function checkAlone(service: WorkspaceTypeService, subject: TypecheckSubj
 /** The plain data of `input` a type check needs (see TypecheckSubject). */
 export function typecheckSubjectOf(input: Pick<GateInput, 'workspaceRoot' | 'spec' | 'files'>): TypecheckSubject {
   // Compare paths in one form: TypeScript follows symlinks (workspace packages in node_modules) to real paths.
-  const { projectRoot, testFiles, spec } = input.spec;
-  return { workspaceRoot: realpathOr(input.workspaceRoot), files: input.files, spec: { projectRoot, testFiles, spec: { id: spec.id, exports: spec.exports } } };
+  const { testFiles, spec } = input.spec;
+  return { workspaceRoot: realpathOr(input.workspaceRoot), files: input.files, spec: { testFiles, spec: { id: spec.id, exports: spec.exports } } };
 }
 
 export function createTypesGate(checks: () => TypeChecks): Gate {
