@@ -1,7 +1,8 @@
 /**
  * The type-check process's side of type-worker.ts: the checks over one language service, answered one request at a
- * time (a check's program stays valid until its findings are made). Its own module so that the gate process, which
- * only asks, never loads the checker's code.
+ * time (a check's program stays valid until its findings are made). Its own module because the gate session
+ * (context.ts) holds the asking side while the checks import the gates' modules: one module for both would close an
+ * import cycle.
  */
 import { describeError } from '../errors';
 import type { Finding } from '../types';
