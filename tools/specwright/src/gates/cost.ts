@@ -239,17 +239,27 @@ async function measureGrowth(
     if (!first.complete) return undefined;
     let ms = first.ms;
     if (ms[3]! >= MIN_JUDGED_MS / 2) {
-      // Slow enough to be judged: measure once more and keep the less disturbed of the two series (the smaller
-      // total), so a single GC pause or preemption can neither hide a quadratic nor invent one. Whole series, not
-      // each size's minimum: on a shared machine a run can be ~1.6× slower throughout (another core, another
-      // clock), and sizes taken from different runs bend the curve.
+      // Slow enough to be judged: measure once more (see seriesToJudge).
       const second = await timeSizes(context, worker, exported, tuples);
       if (second.timedOut !== undefined) return { sizes, ms: second.ms, args: tuples[second.timedOut]!, timedOut: true };
-      if (second.complete && sum(second.ms) < sum(ms)) ms = second.ms;
+      if (second.complete) ms = seriesToJudge(ms, second.ms);
     }
     return { sizes, ms, args: tuples[3]! };
   }
   return undefined;
+}
+
+/**
+ * Which of two timed series of the same calls to judge. On a shared machine a run slows down ~1.6× when the other
+ * core gets busy, and when that happens between two sizes it bends the curve: a quadratic measured 11.5, 54.4,
+ * 239.5, 385.2 ms. Slowing part of a series can hide a quadratic but cannot make linear or n log n code pass
+ * SUPERLINEAR_SPAN (4 or 4.7 times 1.6 is still under 8), so a series that grows super-linearly is judged; otherwise
+ * the less disturbed one (the smaller total). Whole series, never each size's minimum: that mixes runs too.
+ */
+export function seriesToJudge(first: readonly number[], second: readonly number[]): number[] {
+  if (isSuperLinear(first)) return [...first];
+  if (isSuperLinear(second)) return [...second];
+  return [...(sum(second) < sum(first) ? second : first)];
 }
 
 function sum(values: readonly number[]): number {

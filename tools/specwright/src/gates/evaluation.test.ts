@@ -12,7 +12,7 @@ import { serializeLock } from '../lock';
 import { parseSpec } from '../parse';
 import type { ResolvedSpec } from '../types';
 import { createFixtureWorkspace, type FixtureWorkspace } from './__fixtures__/workspace';
-import { analyseRegex, findRegexes, grow, isSuperLinear } from './cost';
+import { analyseRegex, findRegexes, grow, isSuperLinear, seriesToJudge } from './cost';
 import { previousVersion } from './differential';
 import { EDGE_STRINGS, edgeValues, invalidValues } from './edge-values';
 import { invariantSyntaxError, invariantsModuleSource } from './invariants';
@@ -195,6 +195,14 @@ describe('cost gate judgements', () => {
     expect(isSuperLinear([20, 40, 80, 160])).toBe(false); // linear
     expect(isSuperLinear([20, 40, 90, 200])).toBe(false); // n log n
     expect(isSuperLinear([1, 4, 16, 64])).toBe(false); // quadratic but fast at the contract's maximum size
+  });
+
+  it('judges the series of two that grows super-linearly, else the less disturbed one, never a mix of both', () => {
+    // measured: indexOf dedup, the machine slowing down between n/2 and n in the first run
+    expect(seriesToJudge([11.5, 54.4, 239.5, 385.2], [7.1, 32.4, 139.3, 421.5])).toEqual([7.1, 32.4, 139.3, 421.5]);
+    expect(seriesToJudge([20, 40, 80, 160], [30, 60, 120, 240])).toEqual([20, 40, 80, 160]);
+    // linear slowed down at n: still linear
+    expect(isSuperLinear(seriesToJudge([100, 200, 400, 1280], [160, 320, 400, 800]))).toBe(false);
   });
 
   it('grows strings and arrays (also inside objects) to the size asked, within the contract maximum', () => {
