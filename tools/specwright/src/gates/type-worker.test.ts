@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alive } from '../mutex';
 import { createFixtureWorkspace, type FixtureWorkspace } from './__fixtures__/workspace';
 import { TypeCheckWorker } from './type-worker';
 import { InProcessTypeChecks } from './type-worker-main';
@@ -17,15 +18,6 @@ afterAll(async () => {
   local.service.dispose();
   await ws.cleanup();
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function gone(pid: number): Promise<boolean> {
   for (let waited = 0; waited < 5000 && alive(pid); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
