@@ -17,8 +17,6 @@ export interface BatchMember {
 export interface BatchGroup<M extends BatchMember> {
   key: string;
   members: readonly M[];
-  /** The asking input's own member. */
-  member: M;
 }
 
 export class BatchGroups<M extends BatchMember> {
@@ -44,7 +42,7 @@ export class BatchGroups<M extends BatchMember> {
     const members = key === undefined ? undefined : this.groups.get(key);
     const member = members?.find((candidate) => candidate.spec.spec.id === input.spec.spec.id);
     if (key === undefined || !members || !member || !sameFiles(member.files, input.files)) return undefined;
-    return { key, members, member };
+    return { key, members };
   }
 }
 

@@ -11,7 +11,7 @@ import type { TypeCheckReply, TypeCheckRequest } from './type-worker';
 import { checkAlone } from './types';
 import { checkTogether } from './types-batch';
 
-/** The checks in this process, over one language service (what the worker process serves; tests use it directly). */
+/** The same checks in the calling process, over one language service (tests compare the worker's answers with these). */
 export class InProcessTypeChecks implements TypeChecks {
   constructor(readonly service: WorkspaceTypeService) {}
 
@@ -26,13 +26,14 @@ export class InProcessTypeChecks implements TypeChecks {
 
 /** The type-check process's main: answers each request in turn until its parent goes. */
 export function serveTypeChecks(workspaceRoot: string): void {
-  let checks: InProcessTypeChecks | undefined;
+  let service: WorkspaceTypeService | undefined;
   process.on('disconnect', () => process.exit(0));
   process.on('message', (request: TypeCheckRequest) => {
     let reply: TypeCheckReply;
     try {
-      checks ??= new InProcessTypeChecks(new WorkspaceTypeService(workspaceRoot));
-      const result = request.kind === 'alone' ? checkAlone(checks.service, request.subject) : checkTogether(checks.service, request.subjects);
+      // Synchronous from the request to its reply: the next request is not read before this one is answered.
+      service ??= new WorkspaceTypeService(workspaceRoot);
+      const result = request.kind === 'alone' ? checkAlone(service, request.subject) : checkTogether(service, request.subjects);
       reply = { seq: request.seq, ok: true, result };
     } catch (error) {
       reply = { seq: request.seq, ok: false, error: describeError(error) };

@@ -1,8 +1,9 @@
 /**
  * The types gate: typechecks the candidate against the workspace with one TypeScript LanguageService per session,
  * held by the session's type-check process (type-worker.ts); this module is both the gate (in the gate process) and
- * the checks the process runs (checkAlone; types-batch.ts for verify-spec's projects). The candidate's files override the disk content of their paths in the service host (nothing is written); file
- * versions change with content, so the service re-checks only what changed between specs and attempts.
+ * the checks the process runs (checkAlone; types-batch.ts for verify-spec's projects). The candidate's files
+ * override the disk content of their paths in the service host (nothing is written); file versions change with
+ * content, so the service re-checks only what changed between specs and attempts.
  */
 import * as fs from 'node:fs';
 import ts from 'typescript';
