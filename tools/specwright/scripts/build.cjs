@@ -35,7 +35,7 @@ for (const manifest of ['executors.json', 'generators.json']) {
 }
 // Files the compiled modules open next to themselves (`path.join(__dirname, …)`), which tsc does not copy: the
 // sandbox's child runner, its lockdown preload and the namespace script.
-const RUNTIME_ASSETS = ['gates/sandbox/runner.cjs', 'gates/sandbox/lockdown.cjs', 'gates/sandbox/confine.sh', 'gates/type-worker-entry.cjs'];
+const RUNTIME_ASSETS = ['gates/sandbox/runner.cjs', 'gates/sandbox/lockdown.cjs', 'gates/sandbox/confine.sh', 'gates/sandbox/vitest-host.cjs', 'gates/type-worker-entry.cjs'];
 for (const asset of RUNTIME_ASSETS) {
   fs.copyFileSync(path.join(packageRoot, 'src', asset), path.join(dist, asset));
 }

@@ -144,32 +144,22 @@ export function indexSpecs(workspaceRoot: string, files: readonly { file: string
  * Sorted.
  */
 export function dependencyClosure(index: readonly IndexedSpec[], roots: readonly string[]): string[] {
-  const byId = new Map<string, IndexedSpec[]>();
-  const byProject = new Map<string, IndexedSpec[]>();
-  for (const entry of index) {
-    const siblings = byProject.get(entry.projectRoot);
-    if (siblings) siblings.push(entry);
-    else byProject.set(entry.projectRoot, [entry]);
-    if (entry.summary.id === undefined) continue;
-    const same = byId.get(entry.summary.id);
-    if (same) same.push(entry);
-    else byId.set(entry.summary.id, [entry]);
-  }
+  const { byId, byProject } = lookupOf(index);
   const loaded = new Set(roots);
   const visited = new Set<string>();
-  const queue: IndexedSpec[] = index.filter((entry) => loaded.has(entry.projectRoot));
+  const queue: IndexedSpec[] = roots.flatMap((root) => byProject.get(root) ?? []);
   let unresolved = false;
-  while (queue.length > 0) {
-    const entry = queue.shift() as IndexedSpec;
+  for (let next = 0; next < queue.length; next++) {
+    const entry = queue[next] as IndexedSpec;
     if (visited.has(entry.file)) continue;
     visited.add(entry.file);
     const id = entry.summary.id;
-    const next = [...(id === undefined ? [] : (byId.get(id) ?? [])), ...entry.summary.dependsOn.flatMap((dependency) => {
+    const reached = [...(id === undefined ? [] : (byId.get(id) ?? [])), ...entry.summary.dependsOn.flatMap((dependency) => {
       const found = byId.get(dependency);
       if (!found) unresolved = true;
       return found ?? [];
     })];
-    for (const other of next) {
+    for (const other of reached) {
       loaded.add(other.projectRoot);
       // A project's specs all load together: its other specs' dependencies must resolve too.
       for (const sibling of byProject.get(other.projectRoot) ?? []) if (!visited.has(sibling.file)) queue.push(sibling);
@@ -178,6 +168,33 @@ export function dependencyClosure(index: readonly IndexedSpec[], roots: readonly
   if (unresolved) for (const entry of index) if (entry.summary.id === undefined) loaded.add(entry.projectRoot);
   for (const root of roots) loaded.delete(root);
   return [...loaded].sort();
+}
+
+interface IndexLookup {
+  byId: Map<string, IndexedSpec[]>;
+  byProject: Map<string, IndexedSpec[]>;
+}
+
+/** An index's specs by id and by project, built once per index: an Nx batch asks for every project's closure. */
+const lookups = new WeakMap<readonly IndexedSpec[], IndexLookup>();
+
+function lookupOf(index: readonly IndexedSpec[]): IndexLookup {
+  const known = lookups.get(index);
+  if (known) return known;
+  const byId = new Map<string, IndexedSpec[]>();
+  const byProject = new Map<string, IndexedSpec[]>();
+  const add = (map: Map<string, IndexedSpec[]>, key: string, entry: IndexedSpec): void => {
+    const list = map.get(key);
+    if (list) list.push(entry);
+    else map.set(key, [entry]);
+  };
+  for (const entry of index) {
+    add(byProject, entry.projectRoot, entry);
+    if (entry.summary.id !== undefined) add(byId, entry.summary.id, entry);
+  }
+  const lookup = { byId, byProject };
+  lookups.set(index, lookup);
+  return lookup;
 }
 
 /** Project-level edges implied by `dependsOn` (source project → target project, with the spec file that makes it). */

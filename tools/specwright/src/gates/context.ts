@@ -1,11 +1,12 @@
 /**
  * Options of a gate session and the expensive state its gates share (one TypeScript language service, one ajv
- * instance, the sandbox pool).
+ * instance, the sandbox pool, the warm vitest hosts).
  */
 import type { ExportSpec, JsonSchema, ResolvedSpec } from '../types';
 import { DEFAULT_SANDBOX_SETTINGS, SandboxPool, type SandboxSettings } from './sandbox';
 import { SchemaValidator } from './schema-validator';
 import { TypeCheckWorker } from './type-worker';
+import { VitestHosts } from './sandbox/vitest-hosts';
 
 export type SessionGateName = 'types' | 'safety' | 'examples' | 'properties' | 'purity' | 'cost' | 'differential' | 'tests';
 
@@ -69,6 +70,8 @@ export class GateContext {
   readonly validator = new SchemaValidator();
   readonly sandbox: SandboxPool;
   readonly sandboxSettings: SandboxSettings;
+  /** The warm vitest processes the tests gate runs through (started on first use). */
+  readonly vitest: VitestHosts;
   private typeChecks?: TypeCheckWorker;
 
   constructor(
@@ -83,6 +86,7 @@ export class GateContext {
       maxRestarts: DEFAULT_SANDBOX_SETTINGS.maxRestarts,
     };
     this.sandbox = new SandboxPool(this.sandboxSettings, this.options.tmpRoot);
+    this.vitest = new VitestHosts(workspaceRoot, this.options.tmpRoot);
   }
 
   /** The session's type checks, in a process of their own started on first use (type-worker.ts). */
@@ -94,7 +98,7 @@ export class GateContext {
   async dispose(): Promise<void> {
     const typeChecks = this.typeChecks;
     this.typeChecks = undefined;
-    await Promise.all([typeChecks?.dispose(), this.sandbox.dispose()]);
+    await Promise.all([typeChecks?.dispose(), this.sandbox.dispose(), this.vitest.dispose()]);
   }
 }
 

@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureWorkspace, type FixtureWorkspace } from './__fixtures__/workspace';
 import { GateContext } from './context';
-import type { Gate } from './gate';
+import type { Capability } from '../types';
+import type { Gate, GateInput } from './gate';
+import { VitestHosts } from './sandbox/vitest-hosts';
 import { createTestsGate, findTestFiles, softenAssertions, stageProject, TestsBatch } from './tests';
 
 let ws: FixtureWorkspace;
@@ -160,4 +162,91 @@ describe('tests batch (verify-spec: one vitest run per project)', () => {
     expect(verdict.ok).toBe(false);
     expect(verdict.findings.map((f) => f.file)).toEqual(['libs/money/src/allocate.test.ts']);
   }, 60_000);
+});
+
+describe('warm vitest hosts (one vitest main process serves run after run)', () => {
+  const withCapabilities = (input: GateInput, capabilities: Capability[]): GateInput => ({
+    ...input,
+    spec: { ...input.spec, spec: { ...input.spec.spec, constraints: { ...input.spec.spec.constraints, capabilities } } },
+  });
+
+  it('reuses the host, but every run gets fresh forks, a fresh environment and no read of another run’s copy', async () => {
+    const own = new GateContext(ws.root, { testsTimeoutMs: 30_000 });
+    try {
+      const testsGate = createTestsGate(own);
+      const good = ws.candidateText('money/allocate', 'good');
+      // the first candidate leaves marks in its fork's globals and environment, and in its copy's temp folder
+      const marking = [
+        "import { writeFileSync } from 'node:fs';",
+        "(globalThis as Record<string, unknown>)['__previousCandidate'] = 'A';",
+        "process.env['PREVIOUS_CANDIDATE'] = 'A';",
+        "try { writeFileSync(process.env['TMPDIR'] + '/mark', 'A'); } catch { /* the lockdown may deny it */ }",
+        good,
+      ].join('\n');
+      // the second fails to load if it sees any of them, or if it can list the folder every run's copy lives in
+      const checking = [
+        "import { existsSync, readdirSync } from 'node:fs';",
+        "import { fileURLToPath } from 'node:url';",
+        "import * as nodePath from 'node:path';",
+        "if ((globalThis as Record<string, unknown>)['__previousCandidate'] !== undefined) throw new Error('LEAK: globals of the previous run');",
+        "if (process.env['PREVIOUS_CANDIDATE'] !== undefined) throw new Error('LEAK: environment of the previous run');",
+        "if (existsSync(process.env['TMPDIR'] + '/mark')) throw new Error('LEAK: files of the previous run');",
+        // <staging folder>/<this run's copy>/libs/money/src/allocate.ts
+        "const ownCopy = nodePath.resolve(nodePath.dirname(fileURLToPath(import.meta.url)), '../../..');",
+        "readdirSync(ownCopy);",
+        'const stagingRoot = nodePath.dirname(ownCopy);',
+        "let listed = false; try { readdirSync(stagingRoot); listed = true; } catch { /* ERR_ACCESS_DENIED */ }",
+        "if (listed) throw new Error('LEAK: read the folder of every run');",
+        good,
+      ].join('\n');
+      const first = await testsGate.check(withCapabilities(ws.input('money/allocate', { content: marking }), ['fs', 'env']));
+      expect(first).toEqual({ gate: 'tests', ok: true, findings: [] });
+      const second = await testsGate.check(withCapabilities(ws.input('money/allocate', { content: checking }), ['fs', 'env']));
+      expect(second).toEqual({ gate: 'tests', ok: true, findings: [] });
+      expect(own.vitest.started).toBe(1);
+    } finally {
+      await own.dispose();
+    }
+  }, 120_000);
+
+  it('kills the host of a run that does not finish; the next run gets a fresh host', async () => {
+    const own = new GateContext(ws.root, { testsTimeoutMs: 4_000 });
+    try {
+      const testsGate = createTestsGate(own);
+      const spinning = `${ws.candidateText('money/allocate', 'good')}\nwhile (Date.now() > 0) { /* never returns */ }\n`;
+      const hung = await testsGate.check(ws.input('money/allocate', { content: spinning }));
+      expect(hung.ok).toBe(false);
+      expect(hung.findings.map((f) => f.message).join('\n')).toContain('did not finish within 4000 ms');
+      expect(await testsGate.check(ws.input('money/allocate', 'good'))).toEqual({ gate: 'tests', ok: true, findings: [] });
+      expect(own.vitest.started).toBe(2);
+    } finally {
+      await own.dispose();
+    }
+  }, 120_000);
+
+  it('retires a host after its runs and removes every copy and process when the session ends', async () => {
+    const tmpRoot = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'specwright-hosts-test-')));
+    const hosts = new VitestHosts(ws.root, tmpRoot, 2);
+    const own = new GateContext(ws.root, { testsTimeoutMs: 30_000, tmpRoot });
+    try {
+      const testsGate = createTestsGate(Object.assign(Object.create(own) as GateContext, { vitest: hosts }));
+      for (let run = 0; run < 3; run++) expect(await testsGate.check(ws.input('money/allocate', 'good'))).toEqual({ gate: 'tests', ok: true, findings: [] });
+      expect(hosts.started).toBe(2);
+    } finally {
+      await hosts.dispose();
+      await own.dispose();
+    }
+    expect(fs.readdirSync(tmpRoot)).toEqual([]);
+    // the hosts' wrappers name the staging folder on their command line: none may be left
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const survivors = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(tmpRoot);
+      } catch {
+        return false;
+      }
+    });
+    expect(survivors).toEqual([]);
+    fs.rmSync(tmpRoot, { recursive: true, force: true });
+  }, 120_000);
 });

@@ -6,15 +6,16 @@
  * real folder of symlinks, so vitest's cache lands in the copy, not in the workspace).
  *
  * vitest runs the candidate (imported by the tests) with the same isolation as the examples sandbox: the vitest
- * process in the OS namespaces (no network; the host read-only except the staged copy), and its test workers — forks,
- * where the candidate's code actually runs — under Node's permission model (reads: the copy and node_modules; writes:
- * the copy's temp folder; no child processes or workers), the lockdown preload, no code from strings and a heap cap.
- * Denials the lockdown records are printed by the worker and come back as findings naming the capability.
+ * main process in the OS namespaces (no network; the host read-only except the session's staging folder), and its
+ * test workers — forks, where the candidate's code actually runs — under Node's permission model (reads: the copy
+ * and node_modules; writes: the copy's temp folder; no child processes or workers), the lockdown preload, no code
+ * from strings and a heap cap. Denials the lockdown records are printed by the worker and come back as findings
+ * naming the capability. The main process is a warm host that serves one run after another
+ * (sandbox/vitest-hosts.ts: what it keeps between runs and what every run gets fresh).
  *
  * Each candidate gets a vitest run of its own, except in verify-spec, where the committed outputs of a project's
- * specs share one run (see TestsBatch): one vitest start-up per project instead of one per spec.
+ * specs share one run (see TestsBatch): one vitest run per project instead of one per spec.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,9 +24,10 @@ import type { Capability, Finding, GateVerdict, ResolvedSpec } from '../types';
 import type { Gate, GateInput, SharedTestsRun } from './gate';
 import { BatchGroups, type BatchMember } from './batch-groups';
 import type { GateContext } from './context';
-import { markOwner, track, trackDir, untrack, untrackDir } from './reaper';
+import { markOwner, trackDir, untrackDir } from './reaper';
 import { capabilityAdvice, scrubCandidateText } from './sandbox/denials';
-import { detectIsolation, killGroup, nodeIsolationFlags, sandboxEnv, wrapCommand } from './sandbox/isolation';
+import { detectIsolation, nodeIsolationFlags, sandboxEnv } from './sandbox/isolation';
+import type { VitestHosts } from './sandbox/vitest-hosts';
 import { fileExistsOnDisk, oneLine, posix, resolveRelative, stripExtension, toAbsolute } from './util';
 
 /** `*.test.ts` (vitest's habit) and `*.spec.ts` (what Nx's generators write) are both test files. */
@@ -251,21 +253,29 @@ const MAX_DENIAL_LINES = 20;
 /** Marks a denial line the lockdown prints from a test worker (see lockdown.cjs). */
 export const DENIAL_MARKER = '[specwright-sandbox-denied]';
 
+export interface VitestRunRequest {
+  workspaceRoot: string;
+  /** A copy staged under `hosts.stagingRoot()`. */
+  staged: StagedProject;
+  /** Test files relative to the staged project. */
+  testFiles: readonly string[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+  isolation?: VitestIsolation;
+  /** Workspace-relative files of the candidate (the lockdown reports env reads made from them). */
+  candidateFiles?: readonly string[];
+  hosts: VitestHosts;
+}
+
 /**
- * `node <workspace>/node_modules/vitest/vitest.mjs run --root <staged project> --reporter=json …`, isolated (see the
- * header). Forks, not threads: a worker process carries its own permission flags and preload.
+ * What `vitest run --root <staged project> --reporter=json --pool=forks --isolate --execArgv=…` does, run by a warm
+ * host of the session (sandbox/vitest-hosts.ts), isolated (see the header). Forks, not threads: a worker process
+ * carries its own permission flags and preload, and each test file gets a fresh one.
  */
-export async function runVitest(
-  workspaceRoot: string,
-  staged: StagedProject,
-  testFiles: string[],
-  timeoutMs: number,
-  signal?: AbortSignal,
-  isolation: VitestIsolation = { capabilities: [], maxOldSpaceMb: 512 },
-  candidateFiles: readonly string[] = [],
-): Promise<VitestRun> {
+export async function runVitest(request: VitestRunRequest): Promise<VitestRun> {
+  const { staged } = request;
+  const isolation = request.isolation ?? { capabilities: [], maxOldSpaceMb: 512 };
   const started = Date.now();
-  const vitest = path.join(workspaceRoot, 'node_modules', 'vitest', 'vitest.mjs');
   const reportFile = path.join(staged.dir, '.specwright-vitest-report.json');
   const tmp = path.join(staged.dir, '.tmp');
   await fs.promises.mkdir(tmp, { recursive: true });
@@ -275,74 +285,39 @@ export async function runVitest(
       "export default { test: { include: ['**/*.{test,spec}.{ts,mts,cts,tsx,js,mjs}'], exclude: ['**/node_modules/**'] } };\n",
     );
   }
-  const level = detectIsolation();
-  const reads = [staged.dir, ...nodeModulesRoots(workspaceRoot)];
   const workerFlags = nodeIsolationFlags({
-    isolation: level,
-    reads,
+    isolation: detectIsolation(),
+    reads: [staged.dir, ...nodeModulesRoots(request.workspaceRoot)],
     writes: [tmp],
     capabilities: isolation.capabilities,
     maxOldSpaceMb: isolation.maxOldSpaceMb,
     frozenIntrinsics: false,
   });
-  const args = [
-    vitest,
-    'run',
-    '--root',
-    staged.projectDir,
-    '--reporter=json',
-    `--outputFile=${reportFile}`,
-    '--pool=forks',
-    // each test file in a fresh fork, whatever the project's config says: a batch's files never share a process
-    '--isolate',
-    ...workerFlags.map((flag) => `--execArgv=${flag}`),
-    ...testFiles,
-  ];
-  const wrapped = wrapCommand(level, process.execPath, args, [staged.dir]);
-  const child = spawn(wrapped.command, wrapped.args, {
+  const denials: string[] = [];
+  const result = await request.hosts.run({
     cwd: staged.projectDir,
+    root: staged.projectDir,
+    filters: request.testFiles,
+    outputFile: reportFile,
+    execArgv: workerFlags,
     // TMPDIR: vitest keeps a cache in os.tmpdir(); it must be inside the copy, the only writable place
     env: sandboxEnv(
-      { mode: 'tests', grants: isolation.capabilities, pure: false, candidateFiles: candidateFiles.map((file) => path.join(staged.dir, ...file.split('/'))) },
+      { mode: 'tests', grants: isolation.capabilities, pure: false, candidateFiles: (request.candidateFiles ?? []).map((file) => path.join(staged.dir, ...file.split('/'))) },
       { CI: '1', NO_COLOR: '1', TMPDIR: tmp },
     ),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: process.platform !== 'win32',
+    timeoutMs: request.timeoutMs,
+    ...(request.signal ? { signal: request.signal } : {}),
+    onOutput: (line) => {
+      if (line.includes(DENIAL_MARKER) && denials.length < MAX_DENIAL_LINES) denials.push(line.slice(line.indexOf(DENIAL_MARKER) + DENIAL_MARKER.length).trim());
+    },
   });
-  const group = process.platform !== 'win32' && child.pid ? -child.pid : child.pid;
-  track(group);
-  let output = '';
-  const denials: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    const text = chunk.toString('utf8');
-    for (const line of text.split('\n')) if (line.includes(DENIAL_MARKER) && denials.length < MAX_DENIAL_LINES) denials.push(line.slice(line.indexOf(DENIAL_MARKER) + DENIAL_MARKER.length).trim());
-    output = (output + text).slice(-8000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child.pid);
-  }, timeoutMs);
-  const onAbort = (): void => killGroup(child.pid);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const exitCode = await new Promise<number | null>((resolve) => {
-    child.on('exit', (code) => resolve(code));
-    child.on('error', () => resolve(null));
-  });
-  clearTimeout(timer);
-  signal?.removeEventListener('abort', onAbort);
-  // vitest's workers share its process group: make sure none outlive it
-  killGroup(child.pid);
-  untrack(group);
   let report: VitestJsonReport | undefined;
   try {
     report = JSON.parse(await fs.promises.readFile(reportFile, 'utf8')) as VitestJsonReport;
   } catch {
     /* no report: crashed or killed */
   }
-  return { report, exitCode, timedOut, output, ms: Date.now() - started, denials };
+  return { report, exitCode: result.exitCode, timedOut: result.timedOut, output: result.output, ms: Date.now() - started, denials };
 }
 
 /**
@@ -599,18 +574,19 @@ async function runBatch(workspaceRoot: string, members: readonly TestsBatchMembe
   for (const member of members) for (const [file, content] of member.files) files.set(file, content);
   const outcome: BatchOutcome = new Map();
   if (allTests.length === 0) return undefined;
-  const staged = await stageProject(workspaceRoot, projectRoot, files, context.options.tmpRoot);
+  const staged = await stageProject(workspaceRoot, projectRoot, files, context.vitest.stagingRoot());
   try {
     const softened = await softenStagedTests(staged, allTests);
-    const run = await runVitest(
+    const run = await runVitest({
       workspaceRoot,
       staged,
-      allTests.map((file) => posix.relative(projectRoot, file)),
-      context.options.testsTimeoutMs,
-      signal,
-      { capabilities: members[0]!.spec.spec.constraints?.capabilities ?? [], maxOldSpaceMb: Math.max(context.options.maxOldSpaceMb, 512) },
-      [...files.keys()],
-    );
+      testFiles: allTests.map((file) => posix.relative(projectRoot, file)),
+      timeoutMs: context.options.testsTimeoutMs,
+      ...(signal ? { signal } : {}),
+      isolation: { capabilities: members[0]!.spec.spec.constraints?.capabilities ?? [], maxOldSpaceMb: Math.max(context.options.maxOldSpaceMb, 512) },
+      candidateFiles: [...files.keys()],
+      hosts: context.vitest,
+    });
     if (run.timedOut || !run.report || (run.denials?.length ?? 0) >= MAX_DENIAL_LINES) return undefined;
     const fileOf = (name: string): string => toWorkspacePath(name.split(staged.dir + path.sep).join(''), projectRoot);
     // every denial must belong to a spec of the batch, by the output or test file that made the call
@@ -669,15 +645,19 @@ export function createTestsGate(context: GateContext): Gate {
       if (batched) {
         findings.push(...batched);
       } else if (present.length > 0) {
-        const staged = await stageProject(input.workspaceRoot, input.spec.projectRoot, input.files, context.options.tmpRoot);
+        const staged = await stageProject(input.workspaceRoot, input.spec.projectRoot, input.files, context.vitest.stagingRoot());
         try {
-          const filters = present.map((file) => posix.relative(input.spec.projectRoot, file));
           const softened = await softenStagedTests(staged, present);
-          const constraints = input.spec.spec.constraints;
-          const run = await runVitest(input.workspaceRoot, staged, filters, context.options.testsTimeoutMs, input.signal, {
-            capabilities: constraints?.capabilities ?? [],
-            maxOldSpaceMb: Math.max(context.options.maxOldSpaceMb, 512),
-          }, [...input.files.keys()]);
+          const run = await runVitest({
+            workspaceRoot: input.workspaceRoot,
+            staged,
+            testFiles: present.map((file) => posix.relative(input.spec.projectRoot, file)),
+            timeoutMs: context.options.testsTimeoutMs,
+            ...(input.signal ? { signal: input.signal } : {}),
+            isolation: { capabilities: input.spec.spec.constraints?.capabilities ?? [], maxOldSpaceMb: Math.max(context.options.maxOldSpaceMb, 512) },
+            candidateFiles: [...input.files.keys()],
+            hosts: context.vitest,
+          });
           findings.push(...reportFindings(run, staged, input.spec.projectRoot, context.options.testsTimeoutMs, input.workspaceRoot, softened));
         } finally {
           await staged.dispose();
