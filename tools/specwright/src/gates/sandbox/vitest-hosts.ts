@@ -32,6 +32,8 @@ const MARKER = '[specwright-vitest-host] end';
 export const MAX_RUNS_PER_HOST = 24;
 /** How much of a run's output is kept. */
 const OUTPUT_LIMIT = 8000;
+/** A longer line of output is cut into pieces of this size (keeping its end). */
+const MAX_LINE = 64 * 1024;
 
 export interface HostRunRequest {
   /** The folder vitest runs in (the staged project). */
@@ -166,6 +168,11 @@ class VitestHost {
   private onOutput(stream: 'stdout' | 'stderr', text: string): void {
     const lines = (this.partial[stream] + text).split('\n');
     this.partial[stream] = lines.pop() ?? '';
+    // a test that prints without newlines must not make this process hold all of it
+    if (this.partial[stream].length > MAX_LINE) {
+      lines.push(this.partial[stream].slice(-MAX_LINE));
+      this.partial[stream] = '';
+    }
     const pending = this.pending;
     if (!pending) return;
     const mark = `${MARKER} ${pending.nonce}`;
