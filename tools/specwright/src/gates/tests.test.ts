@@ -224,6 +224,24 @@ describe('warm vitest hosts (one vitest main process serves run after run)', () 
     }
   }, 120_000);
 
+  it('answers a run it cannot start with its error and stays usable for the next', async () => {
+    const hosts = new VitestHosts(ws.root);
+    const own = new GateContext(ws.root, { testsTimeoutMs: 30_000 });
+    try {
+      const missing = path.join(hosts.stagingRoot(), 'no-such-copy');
+      const failed = await hosts.run({ cwd: missing, root: missing, filters: [], outputFile: path.join(missing, 'report.json'), execArgv: [], env: { PATH: process.env['PATH'] ?? '' }, timeoutMs: 30_000 });
+      expect(failed.exitCode).toBe(1);
+      expect(failed.timedOut).toBe(false);
+      expect(failed.output).toContain('ENOENT');
+      const testsGate = createTestsGate(Object.assign(Object.create(own) as GateContext, { vitest: hosts }));
+      expect(await testsGate.check(ws.input('money/allocate', 'good'))).toEqual({ gate: 'tests', ok: true, findings: [] });
+      expect(hosts.started).toBe(1);
+    } finally {
+      await hosts.dispose();
+      await own.dispose();
+    }
+  }, 120_000);
+
   it('retires a host after its runs and removes every copy and process when the session ends', async () => {
     const tmpRoot = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'specwright-hosts-test-')));
     const hosts = new VitestHosts(ws.root, tmpRoot, 2);

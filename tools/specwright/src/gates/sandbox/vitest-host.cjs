@@ -34,10 +34,10 @@ function replaceEnv(env) {
 
 async function run(request) {
   let error;
-  replaceEnv(request.env);
-  process.chdir(request.cwd);
   process.exitCode = undefined;
   try {
+    replaceEnv(request.env);
+    process.chdir(request.cwd);
     vitestNode ??= await import(pathToFileURL(entry).href);
     // the options `vitest run --root … --reporter=json --outputFile=… --pool=forks --isolate --execArgv=…` give
     await vitestNode.startVitest('test', request.filters, {
@@ -69,8 +69,14 @@ channel.on('data', (chunk) => {
     const line = buffer.slice(0, newline);
     buffer = buffer.slice(newline + 1);
     if (!line.trim()) continue;
-    const request = JSON.parse(line);
-    queue = queue.then(() => run(request));
+    let request;
+    try {
+      request = JSON.parse(line);
+    } catch {
+      process.exit(1);
+    }
+    // a host that cannot answer exits: the parent then reports the run as crashed and starts a fresh host
+    queue = queue.then(() => run(request)).catch(() => process.exit(1));
   }
 });
 channel.on('end', () => queue.then(() => process.exit(0)));
