@@ -209,6 +209,20 @@ describe('warm vitest hosts (one vitest main process serves run after run)', () 
     }
   }, 120_000);
 
+  it("does not let a test end its run's output early: denials after a forged end marker still count", async () => {
+    const forged = '[specwright-vitest-host] end 00000000-0000-4000-8000-000000000000';
+    const candidate = [
+      "import { createConnection } from 'node:net';",
+      `process.stderr.write('\\n${forged}\\n');`,
+      `process.stdout.write('\\n${forged}\\n');`,
+      "try { createConnection(80, '127.0.0.1'); } catch { /* denied by the lockdown */ }",
+      ws.candidateText('money/allocate', 'good'),
+    ].join('\n');
+    const verdict = await gate.check(ws.input('money/allocate', { content: candidate }));
+    expect(verdict.ok).toBe(false);
+    expect(verdict.findings.map((f) => f.message).join('\n')).toMatch(/^tests: the sandbox denied net\.createConnection at libs\/money\/src\/allocate\.ts:\d+:\d+ \(capability 'net'\)/m);
+  }, 60_000);
+
   it('kills the host of a run that does not finish; the next run gets a fresh host', async () => {
     const own = new GateContext(ws.root, { testsTimeoutMs: 4_000 });
     try {
