@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createFixtureWorkspace, type FixtureWorkspace } from './__fixtures__/workspace';
 import { GateContext } from './context';
 import type { Capability } from '../types';
@@ -258,6 +258,7 @@ describe('warm vitest hosts (one vitest main process serves run after run)', () 
 
   it('retires a host after its runs and removes every copy and process when the session ends', async () => {
     const tmpRoot = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'specwright-hosts-test-')));
+    onTestFinished(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
     const hosts = new VitestHosts(ws.root, tmpRoot, 2);
     const own = new GateContext(ws.root, { testsTimeoutMs: 30_000, tmpRoot });
     try {
@@ -279,6 +280,5 @@ describe('warm vitest hosts (one vitest main process serves run after run)', () 
       }
     });
     expect(survivors).toEqual([]);
-    fs.rmSync(tmpRoot, { recursive: true, force: true });
   }, 120_000);
 });
