@@ -124,7 +124,7 @@ function mutate(root: unknown, mutations: Mutation[]): unknown {
     const paths = pathsOf(data);
     const path = paths[mutation.at % paths.length] as (string | number)[];
     if (path.length === 0) {
-      data = mutation.kind === 'set' ? mutation.value : mutation.kind === 'wrap' ? [data] : data;
+      data = mutation.kind === 'set' ? structuredClone(mutation.value) : mutation.kind === 'wrap' ? [data] : data;
       continue;
     }
     const parent = path.slice(0, -1).reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], data) as Record<string | number, unknown> | unknown[];
@@ -135,14 +135,16 @@ function mutate(root: unknown, mutations: Mutation[]): unknown {
         if (Array.isArray(parent)) parent.splice(key as number, 1);
         else delete parent[key as string];
         break;
+      // a copy: fast-check hands out the same `[]` / `{}` constant to several mutations, and setting one inside
+      // itself would make a cycle no YAML can hold
       case 'set':
-        (parent as Record<string | number, unknown>)[key] = mutation.value;
+        (parent as Record<string | number, unknown>)[key] = structuredClone(mutation.value);
         break;
       case 'wrap':
         (parent as Record<string | number, unknown>)[key] = [current];
         break;
       case 'unknown-key':
-        if (current && typeof current === 'object' && !Array.isArray(current)) (current as Record<string, unknown>)[mutation.key] = mutation.value;
+        if (current && typeof current === 'object' && !Array.isArray(current)) (current as Record<string, unknown>)[mutation.key] = structuredClone(mutation.value);
         break;
       case 'duplicate':
         if (Array.isArray(parent)) parent.push(structuredClone(current));
