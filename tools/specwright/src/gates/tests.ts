@@ -295,7 +295,6 @@ export async function runVitest(request: VitestRunRequest): Promise<VitestRun> {
   });
   const denials: string[] = [];
   const result = await request.hosts.run({
-    cwd: staged.projectDir,
     root: staged.projectDir,
     filters: request.testFiles,
     outputFile: reportFile,

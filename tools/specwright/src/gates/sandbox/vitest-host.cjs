@@ -7,7 +7,7 @@
  * carry that run's permission flags and lockdown: candidate code runs only in those forks, never in this process.
  *
  * Protocol, over fd 3 only (the forks get fds 0-2 and an IPC channel, never fd 3): the parent writes one JSON
- * request per line `{ id, nonce, cwd, root, filters, outputFile, execArgv, env }`; after the run this process
+ * request per line `{ id, nonce, root, filters, outputFile, execArgv, env }`; after the run this process
  * writes `<marker> <nonce>` on stdout and on stderr (so the parent knows where the run's output ends: the nonce is
  * known only to the parent and this process) and then answers `{ id, exitCode, error? }` on fd 3. One request at a
  * time. Closing fd 3 ends the host.
@@ -37,7 +37,7 @@ async function run(request) {
   process.exitCode = undefined;
   try {
     replaceEnv(request.env);
-    process.chdir(request.cwd);
+    process.chdir(request.root);
     vitestNode ??= await import(pathToFileURL(entry).href);
     // the options `vitest run --root … --reporter=json --outputFile=… --pool=forks --isolate --execArgv=…` give
     await vitestNode.startVitest('test', request.filters, {

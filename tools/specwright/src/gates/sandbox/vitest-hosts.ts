@@ -32,12 +32,11 @@ const MARKER = '[specwright-vitest-host] end';
 export const MAX_RUNS_PER_HOST = 24;
 /** How much of a run's output is kept. */
 const OUTPUT_LIMIT = 8000;
-/** A longer line of output is cut into pieces of this size (keeping its end). */
+/** A longer line of output is cut to its last this-many characters. */
 const MAX_LINE = 64 * 1024;
 
 export interface HostRunRequest {
-  /** The folder vitest runs in (the staged project). */
-  cwd: string;
+  /** vitest's root and working folder: the staged project. */
   root: string;
   filters: readonly string[];
   outputFile: string;
@@ -80,7 +79,7 @@ class VitestHost {
   private closed = false;
   /** Its process has exited (its pid may belong to someone else now). */
   private exited = false;
-  runs = 0;
+  private runs = 0;
 
   constructor(
     workspaceRoot: string,
@@ -152,7 +151,7 @@ class VitestHost {
         this.kill();
         return;
       }
-      const message = { id, nonce, cwd: request.cwd, root: request.root, filters: request.filters, outputFile: request.outputFile, execArgv: request.execArgv, env: request.env };
+      const message = { id, nonce, root: request.root, filters: request.filters, outputFile: request.outputFile, execArgv: request.execArgv, env: request.env };
       this.channel.write(`${JSON.stringify(message)}\n`);
     });
   }
